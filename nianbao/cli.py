@@ -1,0 +1,66 @@
+"""The `nianbao` command: one subcommand per module in nianbao/commands/.
+
+Each command module defines `HELP`, `add_arguments(parser)` and `run(args) -> int`.
+Modules are imported only when their command runs, so a broken optional
+dependency of one command never breaks the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command name -> module; each module lives in nianbao/commands/
+COMMANDS = {
+    "parse": "nianbao.commands.parse",
+    "ingest": "nianbao.commands.ingest",
+    "serve": "nianbao.commands.serve",
+    "crawl": "nianbao.commands.crawl",
+    "sandbox": "nianbao.commands.sandbox",
+    "demo": "nianbao.commands.demo",
+    "verify": "nianbao.commands.verify",
+    "merge": "nianbao.commands.merge",
+    "deploy": "nianbao.commands.deploy",
+}
+
+
+class UserError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+def _available() -> dict[str, object]:
+    found = {}
+    for name, modname in COMMANDS.items():
+        try:
+            found[name] = importlib.import_module(modname)
+        except ModuleNotFoundError as exc:
+            if exc.name != modname:
+                raise
+    return found
+
+
+def build_parser(modules: dict[str, object]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nianbao", description="Archive of 政府信息公开工作年度报告")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, mod in modules.items():
+        p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    modules = _available()
+    args = build_parser(modules).parse_args(argv)
+    try:
+        return int(modules[args.command].run(args) or 0)
+    except UserError as exc:
+        print(f"nianbao {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"nianbao {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

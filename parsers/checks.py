@@ -1,0 +1,90 @@
+"""The consistency checks (勾稽关系) of the spec, per column.
+
+Each check is recorded as passed, failed (with both sides) or not_checkable
+(a blank or missing cell). The archive states failures; it never repairs them.
+"""
+
+from __future__ import annotations
+
+from parsers import keys
+
+TOLERANCE = 1e-6
+
+
+def _value(table: dict, row: str, col: str):
+    cell = table.get(row, {}).get(col)
+    return None if cell is None else cell.get("value")
+
+
+def _check(rule: str, table: str, column: str, left: list, right: list, detail: str) -> dict:
+    if any(v is None for v in left + right):
+        return {"rule": rule, "table": table, "column": column, "status": "not_checkable",
+                "left": None, "right": None, "detail": detail}
+    lsum, rsum = sum(left), sum(right)
+    status = "passed" if abs(lsum - rsum) < TOLERANCE else "failed"
+    return {"rule": rule, "table": table, "column": column, "status": status,
+            "left": lsum, "right": rsum, "detail": detail}
+
+
+def _handled_rows(table: dict) -> list[str]:
+    rows = [k for k in keys.HANDLED_ROW_KEYS if k in table]
+    # a 2021 table has other_* rows, a 2019 table the single `other` row
+    if any(k.startswith("other_") for k in rows):
+        rows = [k for k in rows if k != "other"]
+    return rows
+
+
+def application_checks(table: dict) -> list[dict]:
+    out = []
+    handled = _handled_rows(table)
+    for col in keys.APPLICATION_COLUMNS:
+        out.append(_check(
+            "balance", "applications", col,
+            [_value(table, "new_received", col), _value(table, "carried_over", col)],
+            [_value(table, "handled_total", col), _value(table, "carried_forward", col)],
+            "new_received + carried_over = handled_total + carried_forward",
+        ))
+        out.append(_check(
+            "handled_sum", "applications", col,
+            [_value(table, "handled_total", col)],
+            [_value(table, r, col) for r in handled] if handled else [None],
+            "handled_total = sum of handled rows",
+        ))
+    for row in table:
+        out.append(_check(
+            "row_total", "applications", row,
+            [_value(table, row, "total")],
+            [_value(table, row, c) for c in keys.APPLICATION_COLUMNS[:-1]],
+            "total = sum of the six applicant columns",
+        ))
+    return out
+
+
+def application_column_checks_pass(table: dict) -> bool:
+    """True when no balance/handled_sum check fails (used to pick glued readings)."""
+    return not any(
+        c["status"] == "failed" for c in application_checks(table) if c["rule"] in ("balance", "handled_sum")
+    )
+
+
+def review_checks(table: dict) -> list[dict]:
+    out = []
+    for group in keys.REVIEW_GROUPS:
+        total = f"{group}_total"
+        parts = [f"{group}_{o}" for o in keys.OUTCOMES[:-1]]
+        out.append(_check(
+            "review_total", "review_litigation", total,
+            [table.get(total, {}).get("value")],
+            [table.get(p, {}).get("value") for p in parts],
+            f"{total} = sum of its four outcomes",
+        ))
+    return out
+
+
+def run_checks(tables: dict) -> list[dict]:
+    out = []
+    if "applications" in tables:
+        out.extend(application_checks(tables["applications"]))
+    if "review_litigation" in tables:
+        out.extend(review_checks(tables["review_litigation"]))
+    return out

@@ -1,0 +1,139 @@
+"""One document (bytes) → one canonical record. Pure: parsers never fetch.
+
+Stages: sniff the format → read it into a `Reading` (text, metadata hints and,
+for formats with real tables, the grids of parts 2–4) → split the text into
+parts → map each table → run the checks. Every stage adds to `problems` rather
+than returning None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parsers import checks, metadata, sniff, tables
+from parsers.layouts import Tokens, tokenize
+from parsers.sections import split_sections
+
+MAX_BYTES = 50 * 1024 * 1024
+TABLE_PARTS = ("active_disclosure", "applications", "review_litigation")
+RECORD_KEYS = ("source", "title", "organization", "year", "published", "format", "sections", "tables", "checks", "problems")
+
+
+class InputError(Exception):
+    """The input is not a document we can read: a one-line reason."""
+
+
+@dataclass
+class Reading:
+    """What a format reader gives the shared stages."""
+
+    text: str
+    title: str | None = None
+    published: str | None = None
+    organization: str | None = None
+    grids: dict[str, Tokens] = field(default_factory=dict)  # part key -> table rows
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_path(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path}: empty file")
+    if size > MAX_BYTES:
+        raise InputError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_BYTES // 2**20} MB limit")
+    return parse_document(path.read_bytes(), source=str(path), filename=path.name)
+
+
+def parse_document(data: bytes, *, source: str, filename: str | None = None, content_type: str | None = None) -> dict:
+    if not data:
+        raise InputError(f"{source}: empty document")
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{source}: {len(data) / 1e6:.0f} MB is over the {MAX_BYTES // 2**20} MB limit")
+    kind = sniff.kind(data, filename=filename, content_type=content_type)
+    reading = sniff.reader(kind)(data, source=source, content_type=content_type)
+    return build_record(reading, source=source)
+
+
+def build_record(reading: Reading, *, source: str) -> dict:
+    text = reading.text
+    problems = list(reading.problems)
+    sections = split_sections(text)
+    title_match = metadata.find_title(text)
+    title = reading.title if reading.title and metadata.TITLE.search(reading.title) else metadata.title_of(title_match)
+    if reading.title and title_match is None:
+        title_match = metadata.TITLE.search(reading.title)
+    year = metadata.report_year(text, title_match)
+    record = {
+        "source": source,
+        "title": title or reading.title,
+        "organization": reading.organization or metadata.organization(text, title_match),
+        "year": year,
+        "published": reading.published or metadata.published(text),
+        "format": None,
+        "sections": sections,
+        "tables": {},
+        "checks": [],
+        "problems": problems,
+    }
+    year_format = None if year is None else ("pre-2019" if year < 2019 else "2019" if year < 2021 else "2021")
+    table_format = _read_tables(record, reading, text, year_format)
+    record["format"] = table_format or year_format
+    record["checks"] = checks.run_checks(record["tables"])
+    _name_missing(record, bool(sections))
+    return record
+
+
+def _region_tokens(reading: Reading, text: str, part: str) -> Tokens | None:
+    if part in reading.grids:
+        return reading.grids[part]
+    from parsers.sections import part_text
+
+    region = part_text(text, part)
+    return tokenize(region) if region and region.strip() else None
+
+
+def _read_tables(record: dict, reading: Reading, text: str, year_format: str | None) -> str | None:
+    """Fill record['tables']; return the template version the tables show."""
+    problems, found_format = record["problems"], None
+    if year_format == "pre-2019" and not reading.grids:
+        return None  # older layouts: metadata and sections only
+    tokens = _region_tokens(reading, text, "applications")
+    if tokens:
+        table, fmt, more = tables.applications(tokens)
+        problems.extend(more)
+        if table:
+            record["tables"]["applications"] = table
+            found_format = fmt
+    tokens = _region_tokens(reading, text, "active_disclosure")
+    if tokens:
+        table, fmt, more = tables.active_disclosure(tokens, found_format or year_format)
+        problems.extend(more)
+        if table:
+            record["tables"]["active_disclosure"] = table
+            found_format = found_format or fmt
+    tokens = _region_tokens(reading, text, "review_litigation")
+    if tokens:
+        table, more = tables.review_litigation(tokens)
+        problems.extend(more)
+        if table:
+            record["tables"]["review_litigation"] = table
+    return found_format
+
+
+def _name_missing(record: dict, has_sections: bool) -> None:
+    problems = record["problems"]
+    for key in ("title", "organization", "year"):
+        if record[key] is None:
+            problems.append(f"{key}: not found")
+    if not has_sections:
+        problems.append("sections: no part headings (一、总体情况 …) found; not a report?")
+    if record["format"] != "pre-2019":
+        for part in TABLE_PARTS:
+            if part not in record["tables"] and not any(p.startswith(part) for p in problems):
+                problems.append(f"{part}: table not found")

@@ -1,0 +1,86 @@
+"""Find the rows of a table in a token stream by their labels.
+
+Walks the cells in reading order. Text cells build up a label; the label is
+matched against the row specs of the table (regexes on the normalised label,
+tried only for rows after the last one found, so a column header such as 总计
+never passes for the (七)总计 row); value cells after a matched label are that
+row's values. Works the same on a true grid (rows known) and on a stream.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsers.cells import is_value_cell
+from parsers.layouts import GLUED_PREFIX, Tokens
+from parsers.text import label_key
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    key: str
+    pattern: re.Pattern
+    ncols: int
+    # the row is only recognised right after one of these rows (None: anywhere)
+    after: frozenset[str] | None = None
+
+
+@dataclass
+class FoundRow:
+    key: str
+    label: str
+    values: list[str] = field(default_factory=list)
+
+
+def is_value_token(cell: str) -> bool:
+    return cell.startswith(GLUED_PREFIX) or is_value_cell(cell)
+
+
+def _match(buffer: str, specs: list[RowSpec], start: int, last_key: str | None) -> int | None:
+    """Index of the spec whose pattern ends latest in the buffer (longest on a tie)."""
+    best, best_rank = None, None
+    for index in range(start, len(specs)):
+        spec = specs[index]
+        if spec.after is not None and last_key not in spec.after:
+            continue
+        for m in spec.pattern.finditer(buffer):
+            rank = (m.end(), m.end() - m.start())
+            if best_rank is None or rank > best_rank:
+                best, best_rank = index, rank
+    return best
+
+
+def find_rows(tokens: Tokens, specs: list[RowSpec]) -> list[FoundRow]:
+    found: list[FoundRow] = []
+    buffer: list[str] = []
+    current: FoundRow | None = None
+    current_index = -1
+    next_start = 0  # rows are found in printed order
+
+    def finish() -> None:
+        nonlocal current, next_start, buffer
+        if current is not None and current.values:
+            found.append(current)
+            next_start = current_index + 1
+        current, buffer = None, []
+
+    for row in tokens.rows:
+        row_has_label = False
+        for cell in row:
+            if is_value_token(cell):
+                if current is not None:
+                    current.values.append(cell)
+                continue
+            if current is not None and current.values:
+                finish()
+            buffer.append(cell)
+            last_key = found[-1].key if found else None
+            index = _match(label_key("".join(buffer)), specs, next_start, last_key)
+            if index is not None:
+                current, current_index = FoundRow(specs[index].key, "".join(buffer)), index
+                row_has_label = True
+        if not tokens.stream and row_has_label and current is not None and current.values:
+            finish()
+    finish()
+    return found
