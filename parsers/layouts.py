@@ -25,6 +25,7 @@ from parsers.cells import is_value_cell
 Rows = list[list[str]]
 
 _TRAILING_NUMBERS = re.compile(r"^(?P<text>.*?[^\d\s.,+\-])\s+(?P<nums>[+\-]?\d[\d.,]*(?:\s+[+\-]?\d[\d.,]*)*)\s*$")
+_NUMBERS_ONLY = re.compile(r"^\s*[+\-]?\d[\d.,]*(?:\s+[+\-]?\d[\d.,]*)+\s*$")
 # A run of digits in a glued dump; spaces inside a run are printed cell boundaries.
 _GLUED_RUN = re.compile(r"[+\-]?\d[\d .,+\-]*")
 # "…00000002.其他法律…": the "2." is the numbering of the next label, not a digit.
@@ -39,7 +40,10 @@ class Tokens:
 
 
 def explode(cell: str) -> list[str]:
-    """'行政处罚 0' → ['行政处罚', '0']; '(一)予以公开 1288 21 0' → label + numbers."""
+    """'行政处罚 0' → ['行政处罚', '0']; '(一)予以公开 1288 21 0' → label + numbers;
+    '447 7 0' → three numbers."""
+    if _NUMBERS_ONLY.match(cell):
+        return cell.split()
     m = _TRAILING_NUMBERS.match(cell.strip())
     if not m or is_value_cell(cell):
         return [cell.strip()]

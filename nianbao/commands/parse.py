@@ -1,0 +1,33 @@
+"""nianbao parse FILE... — print one canonical record per file as JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from parsers import InputError, parse_path
+
+HELP = "parse annual reports (HTML, text, PDF, Word) into canonical records, one JSON line per file"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="report files to parse")
+    parser.add_argument("--indent", type=int, default=None, help="pretty-print with this indent")
+
+
+def run(args: argparse.Namespace) -> int:
+    failed = 0
+    for path in args.files:
+        try:
+            record = parse_path(path)
+        except InputError as exc:
+            print(f"nianbao parse: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        except Exception as exc:  # a parser bug must not hide the other files' records
+            print(f"nianbao parse: {path}: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+            failed += 1
+            continue
+        print(json.dumps(record, ensure_ascii=False, indent=args.indent), flush=True)
+    return 2 if failed else 0
