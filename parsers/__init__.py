@@ -1,5 +1,5 @@
 """Parsers: any published annual report → the canonical record (docs/record.md)."""
 
-from parsers.document import InputError, parse_document, parse_path
+from parsers.document import InputError, is_report, parse_document, parse_path
 
-__all__ = ["InputError", "parse_document", "parse_path"]
+__all__ = ["InputError", "is_report", "parse_document", "parse_path"]

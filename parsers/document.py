@@ -89,6 +89,12 @@ def build_record(reading: Reading, *, source: str) -> dict:
     return record
 
 
+def is_report(record: dict) -> bool:
+    """A record is an annual report when its tables or most of its six parts were
+    found; news about reports and format notices are neither."""
+    return bool(record["tables"]) or len(record["sections"]) >= 3
+
+
 def _region_tokens(reading: Reading, text: str, part: str) -> Tokens | None:
     if part in reading.grids:
         return reading.grids[part]

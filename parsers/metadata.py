@@ -23,8 +23,10 @@ _LABELLED_DATE = re.compile(
     r"(?:发布时间|发布日期|时间|日期|PubDate|pubdate)\s*[:：]?\s*\n?\s*(?P<date>\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
 )
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?")
-_PERIOD = re.compile(r"(?:统计期限|统计时限|期限|自|起至|至)\s*$")
+_PERIOD = re.compile(r"(?:统计期限|统计时限|期限|自|起至|至|从)\s*(?:为|是|:)?\s*$")
 _ORG_SUFFIX_JUNK = re.compile(r"^(?:现公布|公布|关于|发布)")
+_NOTICE = re.compile(r"关于|做好|印发|编制|转发")
+_NOTICE_AFTER = re.compile(r"[ \t]*(?:编制|格式|报送|工作的|的通知|通知|有关事项|的函)")
 YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
@@ -40,20 +42,28 @@ def parse_date(text: str) -> str | None:
     return _iso(m) if m else None
 
 
+def _titles(text: str):
+    """Title-shaped phrases that name a report, not a notice about reports
+    (关于做好2021年政府信息公开工作年度报告编制工作的通知)."""
+    for m in TITLE.finditer(text):
+        if not _NOTICE.search(m["org"] or "") and not _NOTICE_AFTER.match(text, m.end()):
+            yield m
+
+
 def find_title(text: str) -> re.Match | None:
     """The report title: a labelled 标题 line, else the first title-shaped phrase."""
     head = clean(text)
     labelled = _LABELLED_TITLE.search(head[:2000])
     if labelled:
-        m = TITLE.search(labelled["title"])
+        m = next(_titles(labelled["title"]), None)
         if m:
             return m
     # a title split over two lines (深州市人民政府办公室 / 2021年政府信息公开工作年度报告)
-    for candidate in (head[:3000], re.sub(r"\s*\n\s*", "", head[:600])):
-        m = TITLE.search(candidate)
+    for candidate in (head[:3000], re.sub(r"\s*\n\s*", "", head[:600]), head):
+        m = next(_titles(candidate), None)
         if m:
             return m
-    return TITLE.search(head)
+    return None
 
 
 def title_of(m: re.Match | None) -> str | None:
