@@ -6,6 +6,7 @@ A blank cell is null, never 0: the archive records what the body published.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from parsers.text import clean
 
@@ -28,6 +29,7 @@ def number_match(raw: str) -> re.Match | None:
     return _NUMBER_CELL.match(clean(raw).strip())
 
 
+@lru_cache(maxsize=1 << 16)
 def is_value_cell(raw: str) -> bool:
     """True for a cell that belongs in a value column: a number, blank or a dash."""
     text = clean(raw).strip()

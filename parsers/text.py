@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Full-width forms that NFKC leaves alone or that reports use interchangeably.
 _PUNCT_MAP = str.maketrans(
@@ -39,9 +40,17 @@ _LABEL_NOISE = re.compile(r"[\s\"'“”‘’「」《》<>/\\|*#•·]")
 _HTML_TAG = re.compile(r"<[^>]{0,40}>")
 
 
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
+
+
+# table cells repeat endlessly ("0", labels): cache the short strings
+_clean_short = lru_cache(maxsize=1 << 16)(_clean)
+
+
 def clean(text: str) -> str:
     """NFKC with Chinese punctuation folded to ASCII; whitespace kept."""
-    return unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
+    return _clean_short(text) if len(text) < 64 else _clean(text)
 
 
 def squash(text: str) -> str:
