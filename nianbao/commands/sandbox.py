@@ -1,0 +1,43 @@
+"""`nianbao sandbox`: serve the fake government web on loopback until Ctrl-C."""
+
+from __future__ import annotations
+
+import time
+
+HELP = "serve the sandbox government web (fake portals with known reports) on loopback"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--port", type=int, default=0, help="port for every site (default: a free one)")
+    parser.add_argument("--seed", type=int, default=0, help="world seed (same seed, same bytes)")
+    parser.add_argument("--generation", type=int, default=0,
+                        help="re-publish one report N times (a re-crawl must snapshot it anew)")
+    parser.add_argument("--slow", type=float, default=1.5, help="seconds a slow page waits (0: none)")
+    parser.add_argument("--registry", metavar="FILE",
+                        help="also write the sites as a crawler registry (YAML) to FILE")
+
+
+def run(args) -> int:
+    from sandbox import server, world
+
+    handle = server.start(port=args.port, seed=args.seed, slow_seconds=args.slow, generation=args.generation)
+    try:
+        w = handle.world
+        print(f"sandbox seed {args.seed}: {len(w.sites)} sites, {len(w.bodies)} bodies, "
+              f"{len(w.reports)} reports ({sum(r.expected for r in w.reports)} reachable), "
+              f"{len(w.decoys)} decoys")
+        for s in w.sites:
+            print(f"  {s.base_url + '/':32} {s.slug:18} {s.cms:8} {s.charset:6} {s.status:18} {s.name}")
+        if args.registry:
+            import yaml
+
+            with open(args.registry, "w", encoding="utf-8") as f:
+                yaml.safe_dump({"sites": world.registry_entries(handle)}, f, allow_unicode=True, sort_keys=False)
+            print(f"registry written to {args.registry}")
+        print("serving; Ctrl-C to stop", flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        handle.stop()

@@ -1,0 +1,202 @@
+"""One sandbox site as a web application: request → Response.
+
+Routes come from the world (columns, reports, decoys, moved pages) and the site's
+CMS family (listing pages, APIs). Status-level behaviour (412 challenge, 503,
+robots) is decided here; transport faults (resets, drips, bursts) are the
+server's, from sandbox.faults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from email.utils import format_datetime
+from html import escape
+
+from sandbox import cms, render_html, response
+from sandbox.response import Request, Response
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class SiteApp:
+    def __init__(self, site, *, calendar_trap: bool = False):
+        self.site = site
+        self.calendar_trap = calendar_trap
+        self.family = cms.family(site.cms)
+        self._routes = self._build_routes()
+
+    # --- dispatch -------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        site = self.site
+        if site.status == "error":
+            return Response(status=503, body=_ERROR_PAGE, content_type="text/html; charset=utf-8")
+        if site.status == "blocked":
+            return self._challenge()
+        if request.path == "/robots.txt":
+            return Response(body=self.robots_txt().encode(), content_type="text/plain")
+        answer = self.family.api(site, request)
+        if answer is None and self.calendar_trap and request.path == "/calendar/":
+            answer = self._calendar(request.query.get("date", "2024-01-01"))
+        if answer is None:
+            route = self._routes.get(request.path)
+            answer = route() if route else response.not_found()
+        if request.path in site.slow_paths:
+            answer.delay = site.world.slow_seconds
+        return answer
+
+    def robots_txt(self) -> str:
+        site = self.site
+        if site.status == "robots_disallowed":
+            return "User-agent: Baiduspider\nAllow: /\n\nUser-agent: *\nDisallow: /\n"
+        lines = ["User-agent: *", "Disallow: /search/", "Disallow: /module/search/"]
+        lines += [f"Disallow: {c.path.rsplit('/', 1)[0]}/" for c in site.columns if c.disallowed]
+        return "\n".join(lines) + "\n"
+
+    # --- routes ----------------------------------------------------------------------
+
+    def _build_routes(self) -> dict:
+        site = self.site
+        routes = {"/": self._home, "/index.html": self._home, "/index.htm": self._home}
+        if site.status != "not_found":
+            for column in site.columns:
+                for path, render in self.family.listing_routes(site, column).items():
+                    routes[path] = (lambda render=render: self._html(render()))
+        for report in site.reports:
+            routes[report.path] = (lambda r=report: self._report(r))
+            if report.page_path:
+                routes[report.page_path] = (lambda r=report: self._wrapper(r))
+            if report.moved_from:
+                target = report.page_path or report.path
+                routes[report.moved_from] = (lambda t=target, s=report.redirect_status: response.redirect(t, s))
+        for decoy in site.decoys:
+            routes[decoy.path] = (lambda d=decoy: self._decoy(d))
+        return routes
+
+    def _html(self, text: str, status: int = 200) -> Response:
+        return response.html(text, charset=self.site.charset, declared=self.site.declared_charset, status=status)
+
+    def _home(self) -> Response:
+        site = self.site
+        cols = [] if site.status == "not_found" else site.registered_columns
+        col_links = "".join(f'<li><a href="{c.path}">{escape(c.name)}</a></li>' for c in cols)
+        news = "".join(f'<li><a href="{d.path}">{escape(d.title)}</a><span>{d.published}</span></li>'
+                       for d in site.decoys if d.kind == "news")
+        friends = ""
+        if site.spec.owner.level == "province":  # the provincial portal links its cities' sites
+            others = [s for s in site.world.sites if s.province is site.province and s is not site]
+            friends = "".join(f'<li><a href="{s.base_url}/" target="_blank">{escape(s.name)}</a></li>'
+                              for s in others)
+        main = (f'<div class="news"><h2>要闻动态</h2><ul>{news}</ul></div>\n'
+                f'<div class="zwgk"><h2>政务公开</h2><ul>{col_links}'
+                f'<li><a href="/col1/">政策文件</a></li></ul></div>\n'
+                f'<div class="links"><h2>友情链接</h2><ul>{friends}</ul></div>')
+        if self.calendar_trap:
+            main += '\n<div class="calendar"><a href="/calendar/?date=2024-01-01">活动日历</a></div>'
+        return self._html(render_html.page(site, site.name, main))
+
+    def _crumbs(self, column_key: str) -> list[tuple[str, str]]:
+        column = self.site.column(column_key)
+        return [("政务公开", "/col1/"), (column.name, column.path)]
+
+    def _report(self, report) -> Response:
+        if report.kind == "html":
+            text = render_html.article(self.site, report.title, report.published, report.body.name,
+                                       render_html.report_inner(report), self.family.CONTAINER,
+                                       self._crumbs(report.column))
+            answer = self._html(text)
+        else:
+            answer = self._file(report)
+        answer.headers.append(("Last-Modified", _http_date(report.published)))
+        return answer
+
+    def _wrapper(self, report) -> Response:
+        text = render_html.article(self.site, report.title, report.published, report.body.name,
+                                   render_html.attachment_inner(report, report.path), self.family.CONTAINER,
+                                   self._crumbs(report.column))
+        return self._html(text)
+
+    def _decoy(self, decoy) -> Response:
+        text = render_html.article(self.site, decoy.title, decoy.published, self.site.name,
+                                   render_html.decoy_inner(decoy), self.family.CONTAINER,
+                                   [("政务公开", "/col1/"), (self.site.columns[0].name, self.site.columns[0].path)])
+        return self._html(text)
+
+    def _file(self, report) -> Response:
+        from sandbox.render_pdf import FontMissing
+
+        try:
+            data = rendered_file(report)
+        except FontMissing as exc:  # say why instead of dropping the connection
+            return Response(status=500, body=str(exc).encode(), content_type="text/plain; charset=utf-8")
+        ctype = "application/pdf" if report.kind == "pdf" else DOCX_TYPE
+        headers = []
+        if "octet_stream" in self.site.features:  # some CMSs send every download as octet-stream
+            ctype = "application/octet-stream"
+            from urllib.parse import quote
+            headers.append(("Content-Disposition",
+                            f"attachment; filename*=UTF-8''{quote(report.title)}.{report.kind}"))
+        return Response(body=data, content_type=ctype, headers=headers)
+
+    def _calendar(self, date: str) -> Response:
+        """An endless calendar: every day links the day before and after, for ever."""
+        import datetime as dt
+
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError:
+            return response.not_found()
+        prev, nxt = day - dt.timedelta(days=1), day + dt.timedelta(days=1)
+        main = (f'<div class="calendar"><h2>活动日历 {day.isoformat()}</h2><p>本日无活动安排。</p>'
+                f'<a href="/calendar/?date={prev.isoformat()}">上一天</a> '
+                f'<a href="/calendar/?date={nxt.isoformat()}">下一天</a></div>')
+        return self._html(render_html.page(self.site, "活动日历", main))
+
+    def _challenge(self) -> Response:
+        """A 瑞数-style anti-bot page: 412, a cookie and obfuscated JavaScript."""
+        token = hashlib.sha256(f"{self.site.world.seed}:{self.site.slug}".encode()).hexdigest()
+        body = ('<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+                f'<meta id="9DhefwqGPrzGxEp9hPaoag" content="{token * 4}">'
+                '<script type="text/javascript" charset="utf-8" src="/4QbVtADbnLVIc/c.FxJzG50F.dfe1675.js">'
+                '</script></head><body>'
+                f'<script type="text/javascript">$_ts=window[\'$_ts\'];if(!$_ts)$_ts={{}};$_ts.nsd=84219;'
+                f'$_ts.cd="{token}";</script>'
+                '<script type="text/javascript" r="m">eval(function(p,a,c,k,e,d){return p}("..."))</script>'
+                '</body></html>')
+        return Response(status=412, body=body.encode(), content_type="text/html; charset=utf-8",
+                        headers=[("Set-Cookie", f"FSSBBIl1UgzbN7N80S={token[:32]}; Path=/; HttpOnly")])
+
+
+# PDF/DOCX bytes by (seed, report id, revision): rendering takes ~0.5 s and the same
+# seed always gives the same bytes, so every server in the process shares them.
+_FILES: dict[tuple, bytes] = {}
+_FILES_LOCK = threading.Lock()
+
+
+def rendered_file(report) -> bytes:
+    key = (report.site.world.seed, report.id, report.revision, report.kind)
+    with _FILES_LOCK:
+        data = _FILES.get(key)
+    if data is None:
+        if report.kind == "pdf":
+            from sandbox import render_pdf
+            data = render_pdf.render(report)
+        else:
+            from sandbox import render_docx
+            data = render_docx.render(report)
+        with _FILES_LOCK:
+            _FILES[key] = data
+    return data
+
+
+_ERROR_PAGE = (b"<html><head><title>503 Service Temporarily Unavailable</title></head><body>"
+               b"<center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center>"
+               b"</body></html>")
+
+
+def _http_date(date: str) -> str:
+    import datetime as dt
+
+    d = dt.datetime.fromisoformat(date + "T09:30:00+08:00")
+    return format_datetime(d.astimezone(dt.UTC), usegmt=True)
