@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -19,13 +20,13 @@ from lxml import etree
 MAX_COLSPAN = 64
 MAX_ROWSPAN = 512
 _ROWS_XPATH = etree.XPath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
-_CELLS_XPATH = etree.XPath("./td|./th")
 _WHITESPACE = re.compile(r"\s+")
+_HAS_SPACE = re.compile(r"\s")
+_LINE_BREAK = re.compile(r"\s*[\r\n]\s*")
 _SPAN = re.compile(r"\d+")
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # a NamedTuple: built ~300 times a table, 3x cheaper than a frozen dataclass
     text: str
     row: int  # top-left grid position
     col: int
@@ -35,72 +36,82 @@ class Cell:
 
 @dataclass
 class Grid:
-    """`cells` in document order; `slots[r][c]` is the index of the cell covering (r, c) or -1."""
+    """`cells` in document order, each at its top-left grid position."""
 
     cells: list[Cell] = field(default_factory=list)
-    slots: list[list[int]] = field(default_factory=list)
+    nrows: int = 0
     problems: list[str] = field(default_factory=list)
-
-    @property
-    def width(self) -> int:
-        return max((len(r) for r in self.slots), default=0)
+    _rows: list[list[str]] | None = field(default=None, repr=False, compare=False)
 
     def printed_rows(self) -> list[list[str]]:
-        """Each grid row's cells that start in it, left to right (spans de-duplicated)."""
-        rows: list[list[Cell]] = [[] for _ in self.slots]
-        for cell in self.cells:
-            rows[cell.row].append(cell)
-        return [[c.text for c in sorted(row, key=lambda c: c.col)] for row in rows]
+        """Each grid row's cells that start in it, left to right (spans de-duplicated).
 
-    def text_rows(self) -> list[list[str]]:
-        """The grid with every covered position filled with its cell's text (for display)."""
-        return [[self.cells[i].text if i >= 0 else "" for i in row] for row in self.slots]
+        A row's cells all come from its own <tr>, placed left to right, so
+        document order is column order. Callers must not modify the lists.
+        """
+        if self._rows is None:
+            self._rows = [[] for _ in range(self.nrows)]
+            for cell in self.cells:
+                self._rows[cell.row].append(cell.text)
+        return self._rows
+
+    def slots(self) -> list[list[int]]:
+        """slots[r][c]: index of the cell covering grid position (r, c), -1 where none does."""
+        occupied: dict[tuple[int, int], int] = {}
+        for index, cell in enumerate(self.cells):
+            for r in range(cell.row, cell.row + cell.rowspan):
+                for c in range(cell.col, cell.col + cell.colspan):
+                    occupied.setdefault((r, c), index)
+        width = max((c for _, c in occupied), default=-1) + 1
+        return [[occupied.get((r, c), -1) for c in range(width)] for r in range(self.nrows)]
 
 
 def cell_text(element: etree._Element) -> str:
     """The printed text of a cell: <p>/<br> fragments joined without spaces, &nbsp; blank.
 
-    "商业</p><p>企业" → 商业企业, "结果<br/>纠正" → 结果纠正; whitespace-only text
-    between elements (the source's indentation) is dropped, other runs of
-    whitespace become one space ("25829.67 (万元)").
+    "商业</p><p>企业" → 商业企业, "结果<br/>纠正" → 结果纠正. Whitespace with a line
+    break in it is the source's indentation or a label wrapped in the editor
+    ("法律服务\n机构"), so it is dropped; other runs become one space ("25829.67 (万元)").
     """
-    parts = []
-    for fragment in element.itertext():
-        if fragment.isspace() or not fragment:
-            continue
-        parts.append(_WHITESPACE.sub(" ", fragment))
-    return "".join(parts).strip()
+    # tostring(method="text") is ~7x faster than joining itertext() fragments
+    text = etree.tostring(element, method="text", encoding=str, with_tail=False)
+    if not _HAS_SPACE.search(text):
+        return text
+    return _WHITESPACE.sub(" ", _LINE_BREAK.sub("", text)).strip()
 
 
-def _span(element: etree._Element, name: str, limit: int) -> int:
-    m = _SPAN.search(element.get(name) or "")
-    if not m:
+def _span(value: str | None, limit: int) -> int:
+    if value is None:
         return 1
-    return max(1, min(int(m.group()), limit))
+    if value.isdigit():  # the usual case, without a regex
+        return max(1, min(int(value), limit))
+    m = _SPAN.search(value)
+    return max(1, min(int(m.group()), limit)) if m else 1
 
 
 def build_grid(table: etree._Element) -> Grid:
-    grid = Grid()
     trs = _ROWS_XPATH(table)
-    occupied: dict[tuple[int, int], int] = {}
+    nrows = len(trs)
+    grid = Grid(nrows=nrows)
+    # grid positions still covered by a rowspan from above: (row, col)
+    covered: set[tuple[int, int]] = set()
     clipped = False
+    cells = grid.cells
     for r, tr in enumerate(trs):
         c = 0
-        for td in _CELLS_XPATH(tr):
-            while (r, c) in occupied:
+        for td in tr:
+            if td.tag != "td" and td.tag != "th":
+                continue
+            while covered and (r, c) in covered:
                 c += 1
-            rowspan = _span(td, "rowspan", MAX_ROWSPAN)
-            colspan = _span(td, "colspan", MAX_COLSPAN)
-            if r + rowspan > len(trs):  # a rowspan past the last row stops at the table's end
-                rowspan, clipped = len(trs) - r, True
-            index = len(grid.cells)
-            grid.cells.append(Cell(cell_text(td), r, c, rowspan, colspan))
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    occupied.setdefault((r + dr, c + dc), index)
+            rowspan = _span(td.get("rowspan"), MAX_ROWSPAN)
+            colspan = _span(td.get("colspan"), MAX_COLSPAN)
+            if r + rowspan > nrows:  # a rowspan past the last row stops at the table's end
+                rowspan, clipped = nrows - r, True
+            cells.append(Cell(cell_text(td), r, c, rowspan, colspan))
+            for dr in range(1, rowspan):
+                covered.update([(r + dr, c + dc) for dc in range(colspan)])
             c += colspan
-    width = max((col for _, col in occupied), default=-1) + 1
-    grid.slots = [[occupied.get((r, c), -1) for c in range(width)] for r in range(len(trs))]
     if clipped:
         grid.problems.append("html: a rowspan reaches past the end of its table; cut at the last row")
     return grid

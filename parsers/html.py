@@ -10,15 +10,16 @@ trafilatura's own table output drops and shifts cells.
 
 Where no known container is found, the container is the smallest element
 holding the report's headings and tables; only a page with neither falls back
-to trafilatura for its prose (trafilatura costs ~10× the rest of this reader,
+to trafilatura for its prose (trafilatura costs ~20× the rest of this reader,
 see docs/parsing.md).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-import lxml.html
 from lxml import etree
 
 from parsers import metadata
@@ -27,20 +28,26 @@ from parsers.decode import decode_html
 from parsers.document import Reading
 from parsers.grid import Grid, build_grid
 from parsers.layouts import Tokens
-from parsers.sections import find_parts
+from parsers.sections import HEADING_WORDS, find_parts
 from parsers.text import clean, label_key
 
-# Content containers of the CMSs seen on government sites, most specific first.
+# Content containers of the CMSs seen on government sites, most specific first:
+# (a string the page source must contain, the XPath). A class XPath over a
+# 3000-element page costs ~0.1 ms, `//*[@id=…]` ~0.4 ms and id() nothing (libxml2
+# indexes ids), so ids use id() and the substring test skips what cannot match.
 CONTENT_XPATHS = tuple(
-    etree.XPath(x)
-    for x in (
-        "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",  # TRS WCM
-        "//div[contains(@class, 'TRS_UEDITOR')]",
-        "//*[@id='zoom' or @id='Zoom' or @id='ZOOM']",  # Hanweb / 大汉
-        "//*[@id='UCAP-CONTENT']",  # 开普 UCAP
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]",  # gov.cn
-        "//*[@id='zoomcon' or @id='j-show-body' or @id='ivs_content' or @id='mainText']",
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
+    (needle, etree.XPath(x))
+    for needle, x in (
+        ("TRS_Editor", "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]"),  # TRS WCM
+        ("TRS_UEDITOR", "//div[contains(@class, 'TRS_UEDITOR')]"),
+        ("oom", "id('zoom') | id('Zoom') | id('ZOOM')"),  # Hanweb / 大汉
+        ("UCAP-CONTENT", "id('UCAP-CONTENT')"),  # 开普 UCAP
+        ("pages_content", "//div[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]"),  # gov.cn
+        ("zoomcon", "id('zoomcon')"),
+        ("j-show-body", "id('j-show-body')"),
+        ("ivs_content", "id('ivs_content')"),
+        ("mainText", "id('mainText')"),
+        ("article-content", "//div[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]"),
     )
 )
 # A container shorter than this is a teaser or an empty template slot.
@@ -63,12 +70,14 @@ CHROME_CLASS = re.compile(
     re.I,
 )
 CHROME_MAX_CHARS = 300
-# Whole lines of chrome that survive in containers ("【打印本页】【关闭窗口】").
+# Whole lines of chrome that survive in containers ("无障碍浏览 长者专版", "【打印本页】【关闭窗口】").
+_CHROME_WORD = (
+    r"(?:[【\[]\s*)?(?:无障碍浏览|无障碍|长者专版|适老化|关怀版|简体|繁體|繁体|手机版|English|微信|微博|QQ空间|QQ|"
+    r"打印本页|打印|关闭窗口|关闭|收藏本页|收藏|返回顶部)(?:\s*[】\]])?"
+)
 CHROME_LINE = re.compile(
-    r"^(?:无障碍浏览|长者专版|无障碍|适老化|关怀版|简体|繁體|繁体|手机版|English|"
-    r"当前位置\s*[:：].*|您的位置\s*[:：].*|分享到\s*[:：]?.*|"
-    r"[【\[]?\s*(?:打印本页|打印|关闭窗口|关闭|收藏|返回顶部)\s*[】\]]?|"
-    r"字体\s*[:：]?\s*[【\[]?\s*大\s*中\s*小.*|(?:微信|微博|QQ空间|QQ)(?:\s+(?:微信|微博|QQ空间|QQ))*)$"
+    rf"^(?:(?:当前位置|您的位置|您现在的位置)\s*[:：].*|分享到\s*[:：]?.*|字体\s*[:：]?\s*[【\[]?\s*大\s*中\s*小.*|"
+    rf"{_CHROME_WORD}(?:\s*{_CHROME_WORD})*)$"
 )
 TITLE_META = ("articletitle", "og:title", "dc.title", "title")
 DATE_META = ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "dc.date",
@@ -83,12 +92,20 @@ _LABELLED_DATE = re.compile(
     r"(?:发布时间|发布日期|发文日期|成文日期|日期|时间)\s*[:：]\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
 )
 _LABELLED_SOURCE = re.compile(r"(?:信息来源|来源|发布机构|发文机关)\s*[:：]\s*([^\s|:：]{2,40})")
+HTML_PARSER = etree.HTMLParser(no_network=True)
+_ANY_SPACE = re.compile(r"\s+")
 _SPACES = re.compile(r"[^\S\t\n]+")
 _MARK = "\x00table:{}\x00"
 _MARK_LINE = re.compile(r"\x00table:(\d+)\x00")
 
+# Any part heading at the start of an element's own text (one regex: a page has
+# thousands of elements, most of them menu links).
+ANY_HEADING = re.compile(rf"\s*[一二三四五六七][、.．]\s*(?:{'|'.join(HEADING_WORDS.values())})")
+# Tags a heading's text sits in; not <a>/<li>, which are most of a portal's elements.
+HEADING_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "strong", "b", "font", "td", "th")
 TABLE_PARTS = ("active_disclosure", "applications", "review_litigation")
-# Words in a table row that tell which part's table it is (on label_key text).
+# Words in a table row that tell which part's table it is (on the row's text
+# without whitespace).
 ROW_SIGNS = {
     "active_disclosure": re.compile(
         r"主动公开|第二十条|信息内容|制发件数|废止件数|现行有效|新制作|新公开数量|对外公开总数|上一年项目|"
@@ -102,6 +119,14 @@ ROW_SIGNS = {
     ),
     "review_litigation": re.compile(r"行政复议|行政诉讼|结果维持|结果纠正|其他结果|尚未审结|直接起诉|复议后起诉"),
 }
+# Words only the national template's tables (2019 and 2021) print. Rows of a part
+# without them are an older table (2008–2018 reports: 收到申请数, 同意部分公开答复数 …)
+# whose words overlap the template's; mapping it would invent a 2019-format table.
+TEMPLATE_MARKS = {
+    "active_disclosure": re.compile(r"第二十条|信息内容|制发件数|新制作|处理决定数量"),
+    "applications": re.compile(r"本年新收|上年结转|结转下年"),
+    "review_litigation": re.compile(r"结果维持|结果纠正|尚未审结"),
+}
 # A table without any sign word is taken by its position only when it is mostly
 # numbers (the 15 counts of part 4 printed as a table of their own); a list of
 # documents or a contact table under 二、 is not a report table.
@@ -112,24 +137,31 @@ def read_html(data: bytes, *, source: str, http_charset: str | None) -> Reading:
     html, encoding, replaced = decode_html(data, http_charset)
     problems = [f"decode: {replaced} undecodable characters replaced ({encoding})"] if replaced else []
     try:
-        tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
-    except (etree.ParserError, ValueError) as exc:
-        problems.append(f"html: not parseable as HTML ({exc}); read as plain text")
+        # plain etree elements: lxml.html's element classes cost a Python call per node
+        tree = etree.fromstring(_XML_DECLARATION.sub("", html, count=1), HTML_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        tree, why = None, str(exc)
+    else:
+        why = "empty document"
+    if tree is None:
+        problems.append(f"html: not parseable as HTML ({why}); read as plain text")
         return Reading(text=html, problems=problems)
     meta = _meta(tree)
-    root, how = _content_root(tree)
+    root = _content_root(tree, html)
     tables: list[Grid] = []
+    fallback = None
     if root is not None:
         marked = _flatten(root, tables)
     else:
         problems.append("html: no report container, headings or tables found; prose from trafilatura")
-        marked = _trafilatura_text(html)
+        fallback = _trafilatura(html)
+        marked = fallback.text
         tables = [build_grid(t) for t in tree.iter("table") if t.find(".//table") is None]
     grids, more = _grids_by_part(marked, tables)
     problems.extend(more)
     prose = _MARK_LINE.sub("", marked).replace("\n\n", "\n").strip()
-    page_text = _page_text(tree)
     title = _title(tree, meta)
+    page_text = _PageText(tree)
     reading = Reading(
         text=_with_title(title, prose),
         title=title,
@@ -138,28 +170,39 @@ def read_html(data: bytes, *, source: str, http_charset: str | None) -> Reading:
         grids=grids,
         problems=problems,
     )
-    if how == "fallback" and (reading.title is None or reading.published is None):
-        _trafilatura_metadata(html, reading)
+    if fallback is not None:
+        reading.title = reading.title or fallback.title
     return reading
 
 
 # --- The report's container and its text ------------------------------------------
 
 
-def _content_root(tree: etree._Element) -> tuple[etree._Element | None, str]:
-    for xpath in CONTENT_XPATHS:
+def _content_root(tree: etree._Element, html: str) -> etree._Element | None:
+    """A known CMS container, else the smallest element holding the report's headings and tables."""
+    for needle, xpath in CONTENT_XPATHS:
+        if needle not in html:
+            continue
         for element in xpath(tree):
-            if len(element.text_content().strip()) >= MIN_CONTENT_CHARS:
-                return element, "container"
+            if _has_text(element, MIN_CONTENT_CHARS):
+                return element
     anchors = [t for t in tree.iter("table") if t.find(".//table") is None and _has_sign(t)]
     anchors += _heading_elements(tree)
-    if len(anchors) >= 2:
-        return _common_ancestor(anchors), "anchors"
-    return None, "fallback"
+    return _common_ancestor(anchors) if len(anchors) >= 2 else None
+
+
+def _has_text(element: etree._Element, chars: int) -> bool:
+    """At least `chars` characters of text, reading no further than needed."""
+    seen = 0
+    for fragment in element.itertext():
+        seen += len(fragment.strip())
+        if seen >= chars:
+            return True
+    return False
 
 
 def _has_sign(table: etree._Element) -> bool:
-    key = label_key(table.text_content()[:4000])
+    key = label_key(_text(table)[:4000])
     return any(sign.search(key) for sign in ROW_SIGNS.values())
 
 
@@ -169,11 +212,9 @@ def _heading_elements(tree: etree._Element) -> list[etree._Element]:
     if body is None:
         return []
     found = []
-    for element in body.iter():
-        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS or not element.text:
-            continue
-        text = element.text.strip()
-        if 4 <= len(text) <= 40 and find_parts(text):
+    for element in body.iter(*HEADING_TAGS):
+        text = element.text
+        if text and 4 <= len(text.strip()) <= 40 and ANY_HEADING.match(text):
             found.append(element)
     return found
 
@@ -195,7 +236,7 @@ def _is_chrome(element: etree._Element) -> bool:
         return False
     if element.find(".//table") is not None:
         return False
-    return len(element.text_content()) < CHROME_MAX_CHARS
+    return len(_text(element)) < CHROME_MAX_CHARS
 
 
 def _flatten(root: etree._Element, tables: list[Grid]) -> str:
@@ -242,11 +283,25 @@ def _walk(element: etree._Element, out: list[str], tables: list[Grid], top: bool
         out.append(element.tail)
 
 
-def _trafilatura_text(html: str) -> str:
+@dataclass
+class _Extracted:
+    text: str
+    title: str | None
+
+
+def _trafilatura(html: str) -> _Extracted:
+    """Prose and title of a page that has no container, headings or report tables.
+
+    trafilatura's date is not used: without a labelled date it guesses one from a
+    bare year ("2023年" → 2023-01-01); metadata.published() reads the text instead.
+    """
     import trafilatura
 
-    text = trafilatura.extract(html, include_tables=False, include_comments=False, favor_recall=True)
-    return text or ""
+    document = trafilatura.bare_extraction(html, with_metadata=True, include_tables=False, include_comments=False,
+                                           favor_recall=True)
+    if document is None:
+        return _Extracted("", None)
+    return _Extracted(document.text or "", document.title)
 
 
 # --- Tables → parts ---------------------------------------------------------------
@@ -263,7 +318,13 @@ def _grids_by_part(marked: str, tables: list[Grid]) -> tuple[dict[str, Tokens], 
         placed = position.get(index)
         for part, part_rows in _split_rows(rows, placed if placed in TABLE_PARTS else None):
             rows_by_part.setdefault(part, []).extend(part_rows)
-    grids = {part: Tokens(layout="html", rows=rows, stream=False) for part, rows in rows_by_part.items()}
+    grids = {}
+    for part, rows in rows_by_part.items():
+        words = _ANY_SPACE.sub("", "".join(c for row in rows for c in row))
+        if TEMPLATE_MARKS[part].search(words):
+            grids[part] = Tokens(layout="html", rows=rows, stream=False)
+        else:
+            problems.append(f"html: the {part} table is not the national template's; not mapped")
     return grids, problems
 
 
@@ -279,12 +340,17 @@ def _table_positions(marked: str) -> dict[int, str]:
 
 
 def _row_part(row: list[str]) -> str | None:
-    key = label_key("".join(c for c in row if not is_value_cell(c)))
+    # The sign words are plain CJK, which NFKC leaves alone: dropping whitespace is
+    # enough here, and label_key()'s NFKC of every row would cost more than the grid.
+    key = _ANY_SPACE.sub("", "".join(c for c in row if not is_value_cell(c)))
     if not key:
         return None
-    hits = {part: len(sign.findall(key)) for part, sign in ROW_SIGNS.items()}
-    best = max(hits, key=hits.get)
-    return best if hits[best] else None
+    best, best_hits = None, 0
+    for part, sign in ROW_SIGNS.items():
+        hits = len(sign.findall(key))
+        if hits > best_hits:
+            best, best_hits = part, hits
+    return best
 
 
 def _split_rows(rows: list[list[str]], placed: str | None) -> list[tuple[str, list[list[str]]]]:
@@ -323,23 +389,47 @@ def _meta(tree: etree._Element) -> dict[str, str]:
     return out
 
 
-def _page_text(tree: etree._Element) -> str:
-    body = tree.find("body")
-    return clean((body if body is not None else tree).text_content())
+def _text(element: etree._Element) -> str:
+    return etree.tostring(element, method="text", encoding=str, with_tail=False)
+
+
+class _PageText:
+    """The whole page's text, read only when no <meta> names the date or source.
+
+    Not clean()ed: NFKC of a 100 KB page costs more than the rest of the reader,
+    and the label patterns accept both full- and half-width colons.
+    """
+
+    def __init__(self, tree: etree._Element):
+        self._tree, self._text = tree, None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            body = self._tree.find("body")
+            self._text = _text(body if body is not None else self._tree)
+        return self._text
 
 
 def _title(tree: etree._Element, meta: dict[str, str]) -> str | None:
     """The first candidate shaped like a report title, else the first candidate at all."""
-    candidates = [meta[name] for name in TITLE_META if name in meta]
-    candidates += [" ".join(e.text_content().split()) for e in _TITLE_ELEMENTS(tree)]
-    for element in _PAGE_TITLE(tree):
-        candidates += _TITLE_SEPARATOR.split(element.text_content().strip())
-    candidates = [clean(c).strip() for c in candidates if c and c.strip()]
-    for candidate in candidates:
-        m = metadata.TITLE.search(candidate)
+    first = None
+    for candidate in _title_candidates(tree, meta):
+        candidate = clean(candidate).strip()
+        if not candidate:
+            continue
+        m = metadata.find_title(candidate)  # a report title, not a notice about reports
         if m:
             return metadata.title_of(m)
-    return candidates[0] if candidates else None
+        first = first or candidate
+    return first
+
+
+def _title_candidates(tree: etree._Element, meta: dict[str, str]) -> Iterator[str]:
+    """<meta> titles, then the page's <title> pieces, then headings (a whole-tree search, so last)."""
+    yield from (meta[name] for name in TITLE_META if name in meta)
+    for element in _PAGE_TITLE(tree):
+        yield from _TITLE_SEPARATOR.split(_text(element).strip())
+    yield from (" ".join(_text(e).split()) for e in _TITLE_ELEMENTS(tree))
 
 
 def _with_title(title: str | None, prose: str) -> str:
@@ -349,36 +439,23 @@ def _with_title(title: str | None, prose: str) -> str:
     return f"{title}\n{prose}"
 
 
-def _published(meta: dict[str, str], page_text: str) -> str | None:
+def _published(meta: dict[str, str], page_text: _PageText) -> str | None:
     for name in DATE_META:
         if name in meta:
             date = metadata.parse_date(meta[name])
             if date:
                 return date
-    m = _LABELLED_DATE.search(page_text)
+    m = _LABELLED_DATE.search(str(page_text))
     return metadata.parse_date(m.group(1)) if m else None
 
 
-def _organization(title: str | None, meta: dict[str, str], page_text: str) -> str | None:
+def _organization(title: str | None, meta: dict[str, str], page_text: _PageText) -> str | None:
     """The body named in the title (the report's author), else the page's source line."""
-    m = metadata.TITLE.search(title or "")
+    m = metadata.find_title(title) if title else None
     if m and metadata.organization(title, m):
         return metadata.organization(title, m)
     for name in SOURCE_META:
         if name in meta:
             return clean(meta[name]).strip()
-    m = _LABELLED_SOURCE.search(page_text)
-    return m.group(1) if m else None
-
-
-def _trafilatura_metadata(html: str, reading: Reading) -> None:
-    import trafilatura
-
-    document = trafilatura.bare_extraction(html, with_metadata=True, only_with_metadata=False, fast=True)
-    if document is None:
-        reading.problems.append("html: trafilatura found no metadata")
-        return
-    reading.title = reading.title or document.title
-    if reading.published is None and document.date:
-        reading.published = metadata.parse_date(document.date)
-
+    m = _LABELLED_SOURCE.search(str(page_text))
+    return clean(m.group(1)) if m else None

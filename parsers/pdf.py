@@ -1,10 +1,12 @@
-"""PDF → Reading: the text of every page, page furniture removed.
+"""PDF → Reading: text in reading order, and the ruled tables as grids.
 
-Tables in published PDFs (WPS, Word exports) come out of pdfplumber as one
-printed row per line — label, then the numbers separated by spaces — with
-long labels wrapped onto the lines around the numbers and tables running on
-across pages. The `lines` layout of layouts.py reads that, so the PDF reader
-only has to give clean text: page numbers ("- 4 -") and running heads go.
+Ruled tables (WPS, Word exports) are read with pdfplumber's table finder,
+which keeps what a text dump loses: a blank cell is "" in its own column,
+a merged cell is None at every position but its first. Each table is given
+to the part (二、/三、/四、) whose heading precedes it; a table running on
+across pages is two grids of the same part, joined. PDFs without ruling
+lines fall back to the text, one printed row per line (layouts.py `lines`).
+Page furniture (page numbers such as "- 4 -") is dropped.
 """
 
 from __future__ import annotations
@@ -13,21 +15,69 @@ import io
 import re
 
 from parsers.document import InputError, Reading
+from parsers.layouts import Tokens
+from parsers.sections import find_parts
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—－–]\s*\d{1,3}\s*[-—－–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+TABLE_PARTS = ("active_disclosure", "applications", "review_litigation")
+
+
+def _text(region) -> list[str]:
+    text = region.extract_text() or ""
+    return [line for line in text.split("\n") if line.strip() and not _PAGE_NUMBER.match(line)]
+
+
+def _grid(table) -> list[list[str]]:
+    rows = []
+    for row in table.extract():
+        cells = [" ".join(c.split()) if c else c for c in row]
+        rows.append([c for c in cells if c is not None])  # None: covered by a merged cell
+    return rows
+
+
+def _page_blocks(page):
+    """Text lines and tables of one page, top to bottom."""
+    tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
+    top = page.bbox[1]
+    for table in tables:
+        x0, t_top, x1, t_bottom = table.bbox
+        if t_top > top:
+            yield "text", _text(page.crop((page.bbox[0], top, page.bbox[2], t_top)))
+        yield "table", _grid(table)
+        top = max(top, t_bottom)
+    if top < page.bbox[3]:
+        yield "text", _text(page.crop((page.bbox[0], top, page.bbox[2], page.bbox[3])))
 
 
 def read_pdf(data: bytes, *, source: str) -> Reading:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psparser import PSException
 
+    lines: list[str] = []
+    tables: list[tuple[int, list[list[str]]]] = []  # (offset in text, rows)
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [page.extract_text() or "" for page in pdf.pages]
-    except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
+            for page in pdf.pages:
+                for kind, content in _page_blocks(page):
+                    if kind == "text":
+                        lines.extend(content)
+                    else:
+                        tables.append((len("\n".join(lines)), content))
+                        # the table's text stays in the prose too, for sections and fallbacks
+                        lines.extend(" ".join(c for c in row if c) for row in content)
+    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{source}: unreadable PDF ({type(exc).__name__})") from None
-    problems = []
-    if not any(p.strip() for p in pages):
-        problems.append("pdf: no text layer (a scanned PDF needs OCR, which nianbao does not do)")
-    lines = [line for page in pages for line in page.split("\n") if not _PAGE_NUMBER.match(line)]
-    return Reading(text="\n".join(lines), problems=problems)
+    text = "\n".join(lines)
+    problems = [] if text.strip() else ["pdf: no text layer (a scanned PDF needs OCR, which nianbao does not do)"]
+    return Reading(text=text, grids=_grids_by_part(text, tables), problems=problems)
+
+
+def _grids_by_part(text: str, tables: list[tuple[int, list[list[str]]]]) -> dict[str, Tokens]:
+    rows_by_part: dict[str, list[list[str]]] = {}
+    parts = [p for p in find_parts(text) if p.key in TABLE_PARTS]
+    for offset, rows in tables:
+        part = next((p.key for p in parts if p.heading_start <= offset < p.end), None)
+        if part:
+            rows_by_part.setdefault(part, []).extend(rows)
+    return {part: Tokens("pdf_table", rows, stream=False) for part, rows in rows_by_part.items()}

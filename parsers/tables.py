@@ -6,6 +6,7 @@ none of its rows was found; everything uncertain is named in the problems.
 
 from __future__ import annotations
 
+import re
 from itertools import product
 
 from parsers import keys, specs
@@ -160,8 +161,39 @@ def _resolve_by_columns(table: dict, ambiguous: dict[str, list[list[str]]]) -> l
 # --- Part 4 --------------------------------------------------------------------------
 
 
+# Some reports print part 4 as three rows (行政复议 / 未经复议直接起诉 / 复议后起诉)
+# of five outcomes each instead of one row of 15.
+_REVIEW_GROUP_ROWS = (
+    ("review", re.compile(r"^行政复议$|^复议$")),
+    ("suit_direct", re.compile(r"未经复议|直接起诉")),
+    ("suit_after_review", re.compile(r"复议后")),
+)
+
+
+def _review_by_group_rows(cells: list[str]) -> dict | None:
+    found = {}
+    for i, cell in enumerate(cells):
+        if is_value_token(cell):
+            continue
+        five = cells[i + 1 : i + 6]
+        if len(five) < 5 or not all(is_value_token(c) and not c.startswith(GLUED_PREFIX) for c in five):
+            continue
+        key = label_key(cell)
+        for group, pattern in _REVIEW_GROUP_ROWS:
+            if group not in found and pattern.search(key):
+                found[group] = five
+                break
+    if len(found) < len(_REVIEW_GROUP_ROWS):
+        return None
+    raws = [raw for group, _ in _REVIEW_GROUP_ROWS for raw in found[group]]
+    return _cells(raws, keys.REVIEW_COLUMNS)
+
+
 def review_litigation(tokens: Tokens) -> tuple[dict | None, list[str]]:
     cells = [c for row in tokens.rows for c in row]
+    by_groups = _review_by_group_rows(cells)
+    if by_groups:
+        return by_groups, []
     last_text = max((i for i, c in enumerate(cells) if not is_value_token(c)), default=-1)
     values = cells[last_text + 1 :]
     columns = keys.REVIEW_COLUMNS
