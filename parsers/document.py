@@ -83,16 +83,26 @@ def build_record(reading: Reading, *, source: str) -> dict:
     }
     year_format = None if year is None else ("pre-2019" if year < 2019 else "2019" if year < 2021 else "2021")
     table_format = _read_tables(record, reading, text, year_format)
-    record["format"] = table_format or year_format
+    # a template version is a property of a report: none for news and notices
+    record["format"] = table_format or (year_format if len(sections) >= 3 else None)
     record["checks"] = checks.run_checks(record["tables"])
     _name_missing(record, bool(sections))
     return record
 
 
 def is_report(record: dict) -> bool:
-    """A record is an annual report when its tables or most of its six parts were
-    found; news about reports and format notices are neither."""
-    return bool(record["tables"]) or len(record["sections"]) >= 3
+    """A record is an annual report when it prints numbers in the template's
+    tables, or carries a report title with its tables or most of its six parts.
+    News about reports has neither; a format notice (国办公开办函〔2021〕30号)
+    carries the blank template table but no report title and no numbers."""
+    has_numbers = any(
+        cell.get("value") is not None
+        for table in record["tables"].values()
+        for row in table.values()
+        for cell in (row.values() if "raw" not in row else [row])
+    )
+    titled = record["title"] is not None and (bool(record["tables"]) or len(record["sections"]) >= 3)
+    return has_numbers or titled
 
 
 def _region_tokens(reading: Reading, text: str, part: str) -> Tokens | None:

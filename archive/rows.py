@@ -1,0 +1,218 @@
+"""Turn a parsed record (docs/record.md) into archive rows. Pure functions, no I/O,
+so the store and the benchmark generator build rows the same way."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+
+from parsers import keys
+
+from . import permalinks as pl
+from .regions import Place, place
+
+# Outcome groups of the applications table, summed over the 总计 column.
+OUTCOME_GROUPS = {
+    "new_received": ("new_received",),
+    "carried_over": ("carried_over",),
+    "granted": ("granted",),
+    "partially_granted": ("partially_granted",),
+    "denied": tuple(k for k in keys.ALL_APPLICATION_ROW_KEYS if k.startswith("denied_")),
+    "unable": tuple(k for k in keys.ALL_APPLICATION_ROW_KEYS if k.startswith("unable_")),
+    "rejected": tuple(k for k in keys.ALL_APPLICATION_ROW_KEYS if k.startswith("rejected_")),
+    "other": ("other", "other_no_correction", "other_unpaid_fee", "other_other"),
+    "handled_total": ("handled_total",),
+    "carried_forward": ("carried_forward",),
+}
+SECTION_LABELS = dict(keys.SECTIONS)
+SECTION_POSITION = {part: i for i, (part, _label) in enumerate(keys.SECTIONS, 1)}
+
+_TITLE_BODY = re.compile(r"^\s*(?:#+\s*)?(.+?)\s*(?:20\d\d|19\d\d)\s*年")
+_ZONE = re.compile(r"(开发区|高新区|集聚区|实验区|新区|园区|管委会|管理委员会)")
+_TOWNSHIP = re.compile(r"(乡|镇|街道|街道办事处)(人民政府)?$")
+
+
+def body_name(record: dict) -> str | None:
+    """The issuing body as printed, falling back to the title's words before the year."""
+    org = (record.get("organization") or "").strip()
+    if org:
+        return org
+    m = _TITLE_BODY.match(record.get("title") or "")
+    return m.group(1).strip() if m and len(m.group(1).strip()) >= 2 else None
+
+
+def body_level(normalised: str, where: Place) -> str:
+    """province / city / county government, township, zone or department."""
+    own = where.county or where.city or where.province
+    if own and normalised == own + "人民政府":
+        return where.level or "department"
+    if _TOWNSHIP.search(normalised):
+        return "township"
+    if _ZONE.search(normalised):
+        return "zone"
+    return "department"
+
+
+def days_late(published: str | None, year: int) -> int | None:
+    """Days after the 31 January deadline of the following year; 0 when on time."""
+    if not published:
+        return None
+    try:
+        when = date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+    return max(0, (when - date(year + 1, 1, 31)).days)
+
+
+def record_digest(record: dict) -> str:
+    """Hash of what the record says (not where it came from), to skip no-op re-saves."""
+    content = {k: v for k, v in record.items() if k != "source"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+UNIDENTIFIED = "未识别机关 unidentified body of "
+
+
+def body_row(name: str | None, *, url: str | None = None) -> dict:
+    """The issuing body; a report whose body the parser could not name is its own
+    body, keyed by its URL, so its permalink is still stable across re-ingests."""
+    if name is None:
+        normalised, where = UNIDENTIFIED + (url or "?"), Place()
+    else:
+        normalised = pl.normalise_body_name(name)
+        where = place(normalised)
+    return {
+        "id": pl.body_id(normalised, where.code6),
+        "name": normalised,
+        "level": body_level(normalised, where) if name else None,
+        "province": where.province,
+        "province_code": where.province_code,
+        "city": where.city,
+        "city_code": where.city_code,
+        "county": where.county,
+        "county_code": where.county_code,
+    }
+
+
+def report_row(record: dict, body: dict, *, snapshot_id: str | None, url: str | None) -> dict:
+    year = int(record["year"])
+    return {
+        "id": pl.report_id(body["id"], year),
+        "body_id": body["id"],
+        "year": year,
+        "title": record.get("title"),
+        "organization": body_name(record),
+        "level": body["level"],
+        **{k: body[k] for k in ("province", "province_code", "city", "city_code", "county", "county_code")},
+        "published": record.get("published"),
+        "days_late": days_late(record.get("published"), year),
+        "format": record.get("format"),
+        "source_url": url or record.get("source"),
+        "snapshot_id": snapshot_id,
+        "problem_count": len(record.get("problems") or []),
+        "record_sha256": record_digest(record),
+    }
+
+
+def section_rows(record: dict, report: str) -> list[dict]:
+    out = []
+    for part, text in (record.get("sections") or {}).items():
+        if text is None:
+            continue
+        out.append(
+            {
+                "id": pl.section_id(report, part),
+                "report_id": report,
+                "part": part,
+                "position": SECTION_POSITION.get(part, 99),
+                "label": SECTION_LABELS.get(part, part),
+                "text": text,
+            }
+        )
+    return out
+
+
+def iter_cells(record: dict):
+    """(table, row, column, cell) for every cell of the record, review as row 'counts'."""
+    tables = record.get("tables") or {}
+    for table in ("active_disclosure", "applications"):
+        for row, cols in (tables.get(table) or {}).items():
+            for col, cell in cols.items():
+                yield table, row, col, cell
+    for col, cell in (tables.get("review_litigation") or {}).items():
+        yield "review_litigation", pl.REVIEW_ROW_KEY, col, cell
+
+
+def cell_rows(record: dict, report: str) -> list[dict]:
+    return [
+        {
+            "report_id": report,
+            "table_name": table,
+            "row_key": row,
+            "column_key": col,
+            "value": cell.get("value"),
+            "raw": cell.get("raw") if cell.get("raw") is not None else "",
+            "unit": cell.get("unit"),
+        }
+        for table, row, col, cell in iter_cells(record)
+    ]
+
+
+def check_rows(record: dict, report: str) -> list[dict]:
+    out = {}
+    for c in record.get("checks") or []:
+        cid = pl.check_id(report, c["rule"], c.get("table") or "", c.get("column") or "")
+        out[cid] = {
+            "id": cid,
+            "report_id": report,
+            "rule": c["rule"],
+            "table_name": c.get("table") or "",
+            "column_key": c.get("column") or "",
+            "status": c["status"],
+            "left_value": c.get("left"),
+            "right_value": c.get("right"),
+            "detail": c.get("detail") or "",
+        }
+    return list(out.values())
+
+
+def problem_rows(
+    problems: list[str], *, report: str | None = None, snapshot: str | None = None
+) -> list[dict]:
+    owner = report or snapshot
+    return [
+        {"id": pl.problem_id(owner, n), "report_id": report, "snapshot_id": snapshot, "problem": text}
+        for n, text in enumerate(problems, 1)
+    ]
+
+
+def outcome_row(record: dict, report: dict) -> dict | None:
+    """Outcome groups of the 总计 column; None when the record has no applications table."""
+    apps = (record.get("tables") or {}).get("applications")
+    if not apps:
+        return None
+    row = {
+        "report_id": report["id"],
+        "province_code": report["province_code"],
+        "province": report["province"],
+        "year": report["year"],
+    }
+    for group, row_keys in OUTCOME_GROUPS.items():
+        values = [apps[k]["total"]["value"] for k in row_keys if k in apps and "total" in apps[k]]
+        values = [v for v in values if v is not None]
+        row[group] = sum(values) if values else None
+    return row
+
+
+def check_status(passed: int, failed: int, not_checkable: int) -> str:
+    """failed if any check failed; not_checkable if none failed but some could not be
+    checked (a blank cell); passed only when every check passed; none without checks."""
+    if failed:
+        return "failed"
+    if not_checkable:
+        return "not_checkable"
+    if passed:
+        return "passed"
+    return "none"

@@ -1,0 +1,275 @@
+"""The archive's shape, declared once as numbered migrations.
+
+`apply_schema(db)` brings any archive up to the newest version and is
+idempotent: it runs only the migrations a file has not seen, each in its own
+transaction, and records them in `schema_migrations`. A schema change is a new
+migration appended to MIGRATIONS (ALTER TABLE, CREATE INDEX ...), never an
+edit of an old one and never a rebuild that drops data.
+
+Primary keys are readable ASCII permalinks (see archive/permalinks.py), never
+rowid. Snapshots, blobs and sightings are append-only: triggers refuse UPDATE
+and DELETE on them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+# FTS5's default tokenizer splits on spaces, so Chinese text (no spaces) would be
+# one token per sentence. The trigram tokenizer (SQLite >= 3.34) indexes every
+# 3-character window; 1-2 character queries fall back to LIKE (see plugins/).
+MIN_SQLITE_FOR_TRIGRAM = (3, 34, 0)
+
+_APPEND_ONLY = ("blobs", "snapshots", "sightings")
+
+_V1_TABLES = [
+    # Raw bytes, content-addressed by sha256 and zlib-compressed, so the same
+    # document fetched from two URLs (or twice) is stored once.
+    """CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        encoding TEXT NOT NULL DEFAULT 'zlib',
+        data BLOB NOT NULL
+    )""",
+    # One row per distinct (URL, bytes). Re-fetching the same bytes adds a sighting.
+    """CREATE TABLE snapshots (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+        size INTEGER NOT NULL,
+        fetched_at TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        headers TEXT NOT NULL DEFAULT '{}',
+        content_type TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        site TEXT,
+        UNIQUE (url, sha256)
+    )""",
+    """CREATE TABLE sightings (
+        snapshot_id TEXT NOT NULL REFERENCES snapshots(id),
+        seen_at TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        headers TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (snapshot_id, seen_at)
+    )""",
+    # An issuing body (government, department, zone), placed in the divisions.
+    """CREATE TABLE bodies (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        level TEXT,
+        province TEXT, province_code TEXT,
+        city TEXT, city_code TEXT,
+        county TEXT, county_code TEXT
+    )""",
+    """CREATE TABLE reports (
+        id TEXT PRIMARY KEY,
+        body_id TEXT NOT NULL REFERENCES bodies(id),
+        year INTEGER NOT NULL,
+        title TEXT,
+        organization TEXT,
+        level TEXT,
+        province TEXT, province_code TEXT,
+        city TEXT, city_code TEXT,
+        county TEXT, county_code TEXT,
+        published TEXT,
+        days_late INTEGER,
+        format TEXT,
+        source_url TEXT,
+        snapshot_id TEXT REFERENCES snapshots(id),
+        check_status TEXT NOT NULL DEFAULT 'none',
+        checks_passed INTEGER NOT NULL DEFAULT 0,
+        checks_failed INTEGER NOT NULL DEFAULT 0,
+        checks_not_checkable INTEGER NOT NULL DEFAULT 0,
+        problem_count INTEGER NOT NULL DEFAULT 0,
+        record_sha256 TEXT,
+        UNIQUE (body_id, year)
+    )""",
+    """CREATE TABLE sections (
+        id TEXT PRIMARY KEY,
+        report_id TEXT NOT NULL REFERENCES reports(id),
+        part TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        text TEXT NOT NULL
+    )""",
+    # Long format, one row per printed cell. The compound key is the cell's
+    # permalink; WITHOUT ROWID keeps 200 cells per report clustered by report.
+    """CREATE TABLE cells (
+        report_id TEXT NOT NULL REFERENCES reports(id),
+        table_name TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        column_key TEXT NOT NULL,
+        value NUMERIC,
+        raw TEXT NOT NULL DEFAULT '',
+        unit TEXT,
+        PRIMARY KEY (report_id, table_name, row_key, column_key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE checks (
+        id TEXT PRIMARY KEY,
+        report_id TEXT NOT NULL REFERENCES reports(id),
+        rule TEXT NOT NULL,
+        table_name TEXT NOT NULL,
+        column_key TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('passed', 'failed', 'not_checkable')),
+        left_value NUMERIC,
+        right_value NUMERIC,
+        detail TEXT NOT NULL DEFAULT ''
+    )""",
+    # What a parse could not find or was unsure of; a document that is not a
+    # report at all keeps its problems on the snapshot (report_id NULL).
+    """CREATE TABLE problems (
+        id TEXT PRIMARY KEY,
+        report_id TEXT REFERENCES reports(id),
+        snapshot_id TEXT REFERENCES snapshots(id),
+        problem TEXT NOT NULL
+    )""",
+    # Per-report application outcomes (the 总计 column), folded into groups,
+    # and their per-province-per-year sums: the yearly-totals query and chart
+    # read these instead of summing 200 million cells.
+    """CREATE TABLE report_outcomes (
+        report_id TEXT PRIMARY KEY REFERENCES reports(id),
+        province_code TEXT, province TEXT, year INTEGER NOT NULL,
+        new_received NUMERIC, carried_over NUMERIC, granted NUMERIC,
+        partially_granted NUMERIC, denied NUMERIC, unable NUMERIC,
+        rejected NUMERIC, other NUMERIC, handled_total NUMERIC, carried_forward NUMERIC
+    )""",
+    """CREATE TABLE province_year_outcomes (
+        id TEXT PRIMARY KEY,
+        province_code TEXT NOT NULL, province TEXT NOT NULL, year INTEGER NOT NULL,
+        reports INTEGER NOT NULL,
+        new_received NUMERIC, carried_over NUMERIC, granted NUMERIC,
+        partially_granted NUMERIC, denied NUMERIC, unable NUMERIC,
+        rejected NUMERIC, other NUMERIC, handled_total NUMERIC, carried_forward NUMERIC
+    )""",
+    """CREATE TABLE crawl_runs (
+        id TEXT PRIMARY KEY,
+        province TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        stats TEXT NOT NULL DEFAULT '{}'
+    )""",
+    """CREATE TABLE site_status (
+        run_id TEXT NOT NULL REFERENCES crawl_runs(id),
+        site TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN
+            ('ok', 'not_found', 'robots_disallowed', 'blocked', 'no_reports', 'error')),
+        pages INTEGER NOT NULL DEFAULT 0,
+        reports INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        detail TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (run_id, site)
+    )""",
+]
+
+# Each index serves a page or query named beside it (see docs/archive.md).
+_V1_INDEXES = [
+    "CREATE INDEX snapshots_url ON snapshots(url)",  # latest_snapshot
+    "CREATE INDEX reports_province_year ON reports(province, year)",  # facet, canned by-province
+    "CREATE INDEX reports_year ON reports(year)",  # facet, sort
+    "CREATE INDEX reports_level ON reports(level)",  # facet
+    "CREATE INDEX reports_format ON reports(format)",  # facet
+    "CREATE INDEX reports_check_status ON reports(check_status)",  # facet, failing checks
+    "CREATE INDEX reports_days_late ON reports(days_late)",  # late reports
+    "CREATE INDEX reports_published ON reports(published)",  # sort
+    "CREATE INDEX reports_snapshot ON reports(snapshot_id)",  # snapshot page: reports from it
+    "CREATE INDEX sections_report ON sections(report_id)",
+    "CREATE INDEX checks_report ON checks(report_id)",
+    "CREATE INDEX checks_status ON checks(status)",
+    "CREATE INDEX problems_report ON problems(report_id)",
+    "CREATE INDEX problems_snapshot ON problems(snapshot_id)",
+    "CREATE INDEX report_outcomes_province_year ON report_outcomes(province_code, year)",
+    "CREATE INDEX province_year_outcomes_province ON province_year_outcomes(province, year)",
+]
+
+_V1_VIEWS = [
+    """CREATE VIEW failed_checks AS
+        SELECT c.id, c.report_id, r.organization, r.province, r.year, c.rule,
+               c.table_name, c.column_key, c.left_value, c.right_value, c.detail
+        FROM checks c JOIN reports r ON r.id = c.report_id
+        WHERE c.status = 'failed'""",
+    """CREATE VIEW latest_sightings AS
+        SELECT s.url, s.id AS snapshot_id, max(g.seen_at) AS seen_at
+        FROM snapshots s JOIN sightings g ON g.snapshot_id = s.id
+        GROUP BY s.url""",
+]
+
+
+def _append_only_triggers() -> list[str]:
+    out = []
+    for table in _APPEND_ONLY:
+        for op in ("UPDATE", "DELETE"):
+            out.append(
+                f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"
+            )
+    return out
+
+
+def _fts(table: str, columns: tuple[str, ...]) -> list[str]:
+    """External-content FTS5 trigram index kept in sync by triggers (sqlite-utils naming,
+    so Datasette detects `<table>_fts` and offers its search box)."""
+    cols = ", ".join(f"[{c}]" for c in columns)
+    new = ", ".join(f"new.[{c}]" for c in columns)
+    old = ", ".join(f"old.[{c}]" for c in columns)
+    fts = f"{table}_fts"
+    return [
+        f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({cols}, tokenize='trigram', content=[{table}])",
+        f"CREATE TRIGGER [{table}_ai] AFTER INSERT ON [{table}] BEGIN "
+        f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END",
+        f"CREATE TRIGGER [{table}_ad] AFTER DELETE ON [{table}] BEGIN "
+        f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES('delete', old.rowid, {old}); END",
+        f"CREATE TRIGGER [{table}_au] AFTER UPDATE ON [{table}] BEGIN "
+        f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES('delete', old.rowid, {old}); "
+        f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END",
+    ]
+
+
+# (version, name, statements). Append only.
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (1, "initial tables", _V1_TABLES),
+    (2, "indexes and views", _V1_INDEXES + _V1_VIEWS),
+    (3, "append-only triggers", _append_only_triggers()),
+    (4, "trigram full-text search", _fts("reports", ("title", "organization")) + _fts("sections", ("text",))),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+MARKER_TABLE = "schema_migrations"
+
+
+def applied_versions(db: sqlite_utils.Database) -> set[int]:
+    if MARKER_TABLE not in db.table_names():
+        return set()
+    return {row[0] for row in db.execute(f"SELECT version FROM {MARKER_TABLE}").fetchall()}
+
+
+def apply_schema(db: sqlite_utils.Database) -> list[int]:
+    """Run every migration this archive lacks; return the versions applied now."""
+    if sqlite3.sqlite_version_info < MIN_SQLITE_FOR_TRIGRAM:
+        raise RuntimeError(f"SQLite {sqlite3.sqlite_version} lacks the FTS5 trigram tokenizer (need 3.34+)")
+    conn = db.conn
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = applied_versions(db)
+    applied = []
+    for version, name, statements in MIGRATIONS:
+        if version in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql in statements:
+                conn.execute(sql)
+            conn.execute(
+                f"INSERT INTO {MARKER_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",
+                (version, name, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied

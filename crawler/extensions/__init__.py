@@ -1,0 +1,1 @@
+"""Scrapy extensions: per-site status in the archive, live progress."""

@@ -1,0 +1,35 @@
+"""Store the fetched bytes: a new snapshot, or a sighting of a known one."""
+
+from __future__ import annotations
+
+from crawler import archive_db
+from crawler.sitestats import count
+
+
+class SnapshotPipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        self.db = archive_db.acquire(self.crawler)
+
+    def close_spider(self, spider=None):
+        archive_db.release(self.crawler)
+        self.db = None
+
+    def process_item(self, item, spider=None):
+        from archive.store import save_snapshot
+
+        headers = dict(item.get("headers") or {})
+        if item.get("content_type"):
+            headers["Content-Type"] = item["content_type"]  # the charset as decoded, not as mis-declared
+        sid, created = save_snapshot(self.db, url=item["url"], body=item["body"], fetched_at=item["fetched_at"],
+                                     status=int(item.get("status") or 200), headers=headers, site=item["site"])
+        item["snapshot_id"], item["created"] = sid, created
+        count(self.crawler, "snapshots_new" if created else "sightings")
+        return item

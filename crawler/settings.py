@@ -1,0 +1,65 @@
+"""Scrapy settings: polite by default (government servers are small and slow).
+
+Tests and the sandbox demo relax politeness through settings overrides; the
+defaults here are what a real crawl uses.
+"""
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao; archive of 政府信息公开工作年度报告)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: two requests per site at a time, adaptive delay.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Robustness: slow servers, flaky gateways, oversized files.
+DOWNLOAD_TIMEOUT = 60
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024  # the parser refuses documents over 50 MB anyway
+DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+DEPTH_LIMIT = 500  # a backstop: discovery limits navigation hops and pager chains itself
+# No cookies: reports need no session, and replaying an anti-bot challenge cookie would
+# be a step towards circumventing it.
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# Breadth-first-ish within priorities keeps memory flat on big portals.
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Conditional requests must see the final request (after redirects): near the downloader.
+    "crawler.middlewares.ConditionalRequestMiddleware": 880,
+    # Responses flow from high to low numbers: at 560 bodies are decompressed (590)
+    # and redirects followed (600) before the charset is checked.
+    "crawler.middlewares.CharsetMiddleware": 560,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.validate.ValidatePipeline": 100,
+    "crawler.pipelines.dedupe.DedupePipeline": 200,
+    "crawler.pipelines.snapshot.SnapshotPipeline": 300,
+    "crawler.pipelines.parse.ParsePipeline": 400,
+    "crawler.pipelines.archive.ArchivePipeline": 500,
+}
+EXTENSIONS = {
+    "crawler.extensions.sitestatus.SiteStatusExtension": 500,
+    "crawler.extensions.progress.ProgressExtension": 510,
+}
+
+# nianbao settings
+NIANBAO_DB = "nianbao.db"  # the archive the pipelines write; `nianbao crawl --db` sets it
+NIANBAO_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)
+NIANBAO_CONDITIONAL = True  # If-None-Match / If-Modified-Since from the archive
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

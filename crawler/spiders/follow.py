@@ -1,0 +1,25 @@
+"""What a listing asks the crawler to fetch next, independent of Scrapy.
+
+Each CMS family module turns one page into `Follow`s; the reports spider
+scopes them to the site and makes the requests.
+Roles:
+  nav         a page on the way to the report column
+  pager       another page of a report column (listing context carries over)
+  item        an entry of a report column: maybe a report, maybe a decoy
+  attachment  a PDF/Word/WPS/Excel file that is (or may be) a report
+  api         a JSON listing endpoint
+  proxy       a Hanweb dataproxy.jsp window
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("nav", "pager", "item", "attachment", "api", "proxy")
+
+
+@dataclass(frozen=True)
+class Follow:
+    url: str
+    role: str
+    text: str = ""

@@ -1,0 +1,246 @@
+"""`scrapy crawl reports -a province=henan [-a registry=FILE] [-a site=URL]`.
+
+Visits every registry site of one province: registered report columns first,
+then discovery from the portal root. Each response is dispatched to the CMS
+family modules (static links, TRS createPageHTML, Hanweb dataproxy, JSON APIs);
+report pages and report files are yielded as raw `RawDocument`s for the
+pipelines to store, parse and archive. Per-site outcomes go to `SiteStats`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import unquote, urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError
+
+from crawler import discovery
+from crawler.items import RawDocument
+from crawler.pages.base import SelectorCountError
+from crawler.pages.html import HtmlPage
+from crawler.registry import Registry, Site, site_from_dict
+from crawler.sitestats import SiteStats
+from crawler.spiders import hanweb, jsonapi, static, trs
+from crawler.spiders.follow import Follow
+
+# Navigation clicks allowed from a portal root before giving up on a branch:
+# root → 政务公开 → 政府信息公开 → 年报 column is 3 on most portals.
+NAV_MAX_HOPS = 4
+# Listing pages reached by following pager links one after another (static
+# 下一页 chains); more than this is a trap (an endless ?page=N), not a column.
+MAX_PAGER_CHAIN = 300
+# Columns before portals, files before pages: reports are reached early, so a
+# crawl stopped half-way has archived something useful.
+PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "pager": 10, "nav": 0}
+HTML_TYPES = ("text/html", "application/xhtml")
+CHALLENGE_STATUSES = (412,)  # anti-bot JavaScript challenges (瑞数 and the like)
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, province: str | None = None, registry: str | None = None, site: str | None = None,
+                 *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not province:
+            raise ValueError("missing -a province=… (a name like 河南, a slug like henan, or a code like 41)")
+        reg = Registry.from_file(registry)
+        self.province = reg.province(province)
+        sites = reg.sites_for(province)
+        if site:
+            # --site: one registered site (starting at that URL too), or an ad-hoc one.
+            matching = [s for s in sites if s.in_scope(site)]
+            sites = [s if site in (s.portal, *s.columns) else _with_column(s, site) for s in matching]
+            sites = sites or [_ad_hoc(site, self.province)]
+        self.sites: dict[str, Site] = {s.slug: s for s in sites}
+        self._stats: SiteStats | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
+        return spider
+
+    @property
+    def stats(self) -> SiteStats:
+        """Per-site counters in spider.state (persisted in JOBDIR by Scrapy's SpiderState)."""
+        state = getattr(self, "state", None)
+        if state is None:
+            self.state = state = {}
+        if self._stats is None or self._stats.sites is not state.get("sites"):
+            self._stats = SiteStats(state, list(self.sites))
+        return self._stats
+
+    async def start(self):
+        for site in self.sites.values():
+            for url in site.columns:
+                yield self._request(Follow(url, "column"), site, start=True)
+            yield self._request(Follow(site.portal, "nav"), site, start=True)
+
+    # --- requests -------------------------------------------------------------------
+    def _request(self, f: Follow, site: Site, *, hops: int = 0, start: bool = False,
+                 report_title: str = "", chain: int = 0) -> scrapy.Request:
+        meta = {"site": site.slug, "role": f.role, "anchor": f.text, "hops": hops, "start": start, "chain": chain,
+                "column": f.role in ("column", "pager", "api", "proxy"), "report_title": report_title,
+                # Only possible reports are asked conditionally: a listing's links are needed every time.
+                "conditional": f.role in ("item", "attachment")}
+        self.stats.sites[site.slug]["pending"] += 1
+        return scrapy.Request(f.url, callback=self.parse, errback=self.on_error, meta=meta,
+                              priority=PRIORITY.get(f.role, 0))
+
+    def _follow(self, follows: list[Follow], response, site: Site):
+        hops, chain = response.meta.get("hops", 0), response.meta.get("chain", 0)
+        for f in follows:
+            if not site.in_scope(f.url):
+                continue  # other domains: another registry entry (or nobody) covers them
+            if f.role == "nav" and hops + 1 > NAV_MAX_HOPS:
+                continue
+            if f.role == "pager" and chain + 1 > MAX_PAGER_CHAIN:
+                self.stats.error(site.slug, f"pager chain over {MAX_PAGER_CHAIN} pages at {response.url}")
+                continue
+            yield self._request(f, site, hops=hops + 1 if f.role == "nav" else hops,
+                                chain=chain + 1 if f.role == "pager" else chain)
+
+    def _dropped(self, request, spider=None):
+        slug = request.meta.get("site")
+        if slug in self.sites:
+            self.stats.sites[slug]["pending"] -= 1
+
+    def _done(self, meta) -> None:
+        self.stats.sites[meta["site"]]["pending"] -= 1
+
+    # --- responses ------------------------------------------------------------------
+    def parse(self, response):
+        meta = response.meta
+        site = self.sites[meta["site"]]
+        self.stats.page(site.slug)
+        if meta.get("start"):
+            self.stats.start(site.slug, response.request.url, "ok", column=meta["role"] == "column")
+        try:
+            yield from self._dispatch(response, site)
+        except SelectorCountError as exc:
+            self.logger.error("page class failed: %s", exc)
+            self.stats.error(site.slug, str(exc))
+        finally:
+            self._done(meta)
+
+    def _dispatch(self, response, site: Site):
+        meta, role = response.meta, response.meta["role"]
+        if role == "proxy":
+            yield from self._follow(hanweb.follow_proxy(response.text, response.url), response, site)
+            return
+        if role == "api":
+            yield from self._follow(jsonapi.follow_json(response.text, response.url), response, site)
+            return
+        if not _is_html(response):
+            title = meta.get("report_title") or meta.get("anchor") or ""
+            if role == "attachment" or discovery.is_report_title(title):
+                yield self._item(response, site, via="attachment", title=title)
+            return
+        page = HtmlPage(response.text, response.url)
+        year = page.report_year()
+        if year:
+            yield from self._report_page(response, page, site)
+            return
+        column = meta.get("column") or page.is_column()
+        if role in ("item", "attachment") and not column:
+            return  # a decoy, notice or news item: nothing below it leads to reports
+        follows = static.follow(page.links(), column=column)
+        if column:
+            follows += trs.follow(page) + hanweb.follow(response.text, response.url)
+            follows += jsonapi.follow(page, response.text)
+            if role == "column" and not any(f.role != "nav" for f in follows):
+                # A registered column with nothing in it: a redesign the page classes do not know.
+                self.logger.warning("%s: column %s lists no entries", site.slug, response.url)
+        yield from self._follow(follows, response, site)
+
+    def _report_page(self, response, page: HtmlPage, site: Site):
+        files = [link for link in page.links()
+                 if discovery.is_attachment(link.url) and site.in_scope(link.url)]
+        if files and page.is_wrapper():
+            # The report is the attached file; the page around it is not archived.
+            for link in files:
+                yield self._request(Follow(link.url, "attachment", link.text), site,
+                                    hops=response.meta.get("hops", 0), report_title=page.title)
+            return
+        yield self._item(response, site, via="page", title=page.title)
+
+    def _item(self, response, site: Site, *, via: str, title: str) -> RawDocument:
+        self.stats.report(site.slug)
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        ctype = headers.get("Content-Type", "")
+        if isinstance(response, TextResponse) and _is_html(response):
+            ctype = f"{ctype.split(';')[0].strip() or 'text/html'}; charset={response.encoding}"
+        return RawDocument(
+            url=response.url, site=site.slug, status=response.status, headers=headers,
+            body=response.body, content_type=ctype, filename=_filename(response),
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            title=title, year_hint=discovery.report_year(title), via=via,
+            referer=(response.request.headers.get("Referer") or b"").decode("latin-1"),
+            not_modified=bool(response.meta.get("not_modified")),
+        )
+
+    def on_error(self, failure):
+        request = failure.request
+        meta = request.meta
+        slug = meta.get("site")
+        if slug not in self.sites:
+            return
+        outcome, detail = _classify_failure(failure)
+        if meta.get("start"):
+            self.stats.start(slug, request.url, outcome, column=meta.get("role") == "column")
+        if outcome != "robots":
+            self.stats.error(slug, f"{detail} {request.url}")
+        self.logger.info("%s: %s %s", slug, detail, request.url)
+        self._done(meta)
+
+
+def _classify_failure(failure) -> tuple[str, str]:
+    if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+        return "robots", "robots.txt disallows"
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        if status in CHALLENGE_STATUSES:
+            return "blocked", f"HTTP {status} challenge"
+        return ("not_found" if status in (404, 410) else "error"), f"HTTP {status}"
+    if failure.check(DNSLookupError):
+        return "not_found", "DNS lookup failed"
+    return "error", type(failure.value).__name__
+
+
+def _is_html(response) -> bool:
+    """An HTML page, even when sent as application/octet-stream (Scrapy sniffs the URL and
+    the bytes for that); attachment URLs are documents whatever their headers say."""
+    if discovery.is_attachment(response.url):
+        return False
+    if isinstance(response, HtmlResponse):
+        return True
+    ctype = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+    return isinstance(response, TextResponse) and ctype.startswith(HTML_TYPES)
+
+
+def _filename(response) -> str:
+    disp = (response.headers.get("Content-Disposition") or b"").decode("utf-8", "replace")
+    m = re.search(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)", disp, re.I)
+    name = m.group(1) if m else urlsplit(response.url).path.rsplit("/", 1)[-1]
+    return unquote(name)
+
+
+def _ad_hoc(url: str, province: Site) -> Site:
+    host = (urlsplit(url).hostname or "site").replace(".", "-")
+    slug = re.sub(r"[^a-z0-9-]", "", host.lower()) or "site"
+    return site_from_dict({"slug": slug, "name": host, "code": province.code, "level": "city",
+                           "portal": url, "columns": [url] if discovery.is_column_url(url) else []})
+
+
+def _with_column(site: Site, url: str) -> Site:
+    """`--site` named a page of a registered site: start there too."""
+    d = site.as_dict()
+    d["columns"] = [*d["columns"], url]
+    return site_from_dict(d)

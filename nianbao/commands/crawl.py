@@ -1,0 +1,105 @@
+"""nianbao crawl --province 河南|henan|41 [--site URL] [--db FILE] [--registry FILE]"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+HELP = "crawl one province's government portals for annual reports into the archive"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--province", required=True, help="Chinese name, pinyin slug or 2-digit code (河南, henan, 41)")
+    parser.add_argument("--site", help="crawl only this site (a registered portal/column URL, or any URL)")
+    parser.add_argument("--db", default="nianbao.db", help="archive file (default: nianbao.db)")
+    parser.add_argument("--registry", help="portal registry YAML replacing the built-in one (e.g. the sandbox's)")
+    parser.add_argument("--jobdir", help="resume state directory (default: <db dir>/jobs/<province>)")
+    parser.add_argument("--fresh", action="store_true", help="discard a stopped crawl's state instead of resuming it")
+    parser.add_argument("--progress", type=float, default=5.0, metavar="SECONDS",
+                        help="seconds between progress lines (0: quiet)")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a Scrapy setting (repeatable)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log on stderr")
+
+
+def crawl_settings(args, jobdir: Path):
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("NIANBAO_DB", str(args.db), priority="cmdline")
+    settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    settings.set("NIANBAO_PROGRESS_INTERVAL", args.progress, priority="cmdline")
+    settings.set("LOG_LEVEL", "INFO" if args.verbose else "WARNING", priority="cmdline")
+    for pair in args.set:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            from nianbao.cli import UserError
+
+            raise UserError(f"-s expects NAME=VALUE, got {pair!r}")
+        settings.set(name.strip(), value, priority="cmdline")
+    return settings
+
+
+def run(args) -> int:
+    from crawler.registry import Registry, RegistryError
+    from nianbao.cli import UserError
+
+    try:
+        registry = Registry.from_file(args.registry)
+        province = registry.province(args.province)
+    except RegistryError as exc:
+        raise UserError(str(exc)) from None
+    if not registry.sites_for(province.slug) and not args.site:
+        raise UserError(f"the registry has no sites in {province.name} ({province.slug})")
+    db = Path(args.db)
+    if db.is_dir():
+        raise UserError(f"--db {db} is a directory, not an archive file")
+    jobdir = Path(args.jobdir) if args.jobdir else db.resolve().parent / "jobs" / province.slug
+    if args.fresh and jobdir.exists():
+        shutil.rmtree(jobdir)
+    if jobdir.exists():
+        print(f"resuming the stopped crawl of {province.slug} from {jobdir}", file=sys.stderr)
+    reason = run_crawl(crawl_settings(args, jobdir), province=province.slug, registry=args.registry, site=args.site)
+    if reason == "finished":
+        shutil.rmtree(jobdir, ignore_errors=True)  # the next crawl starts afresh (and re-checks every page)
+        print_summary(db)
+        return 0
+    print(f"crawl stopped ({reason}); run the same command again to resume", file=sys.stderr)
+    print_summary(db)
+    return 1
+
+
+def run_crawl(settings, **spider_args) -> str | None:
+    """Run the reports spider in this process; the reactor blocks until it closes."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.reports import ReportsSpider
+
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(ReportsSpider)
+    process.crawl(crawler, **{k: v for k, v in spider_args.items() if v is not None})
+    process.start()
+    return getattr(crawler, "nianbao_close_reason", None)
+
+
+def print_summary(db: Path) -> None:
+    """The latest run's per-site statuses."""
+    import sqlite3
+
+    if not db.exists():
+        return
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        run = conn.execute("SELECT id FROM crawl_runs ORDER BY started_at DESC LIMIT 1").fetchone()
+        if not run:
+            return
+        rows = conn.execute("SELECT site, status, pages, reports, errors FROM site_status WHERE run_id = ? ORDER BY site",
+                            run).fetchall()
+        total = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+    finally:
+        conn.close()
+    print(f"run {run[0]}: {len(rows)} sites, archive holds {total} reports")
+    for site, status, pages, reports, errors in rows:
+        print(f"  {site:<24} {status:<18} pages {pages:>5}  reports {reports:>4}  errors {errors:>3}")

@@ -1,0 +1,51 @@
+"""The benchmark generator and latency script on a tiny archive (the million-report
+run is manual: see docs/archive.md)."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from benchmarks import archive_generate, archive_latency
+
+
+def test_generator_builds_a_valid_archive(tmp_path):
+    path = tmp_path / "bench.db"
+    counts = archive_generate.generate(path, 200)
+    assert (counts["reports"], counts["cells"]) == (200, 40 * (2 * 198 + 3 * 200))
+    db = sqlite_utils.Database(path)
+    assert db["reports"].count == 200 and db["cells"].count == counts["cells"]
+    assert db.execute("SELECT count(DISTINCT body_id), min(year), max(year) FROM reports").fetchone() == (
+        40,
+        2019,
+        2023,
+    )
+    # every report's applications totals were folded into the province-year table
+    assert db.execute("SELECT sum(reports) FROM province_year_outcomes").fetchone()[0] == 200
+    assert (
+        db.execute("SELECT sum(granted) FROM province_year_outcomes").fetchone()[0]
+        == db.execute(
+            "SELECT sum(value) FROM cells WHERE table_name = 'applications' AND row_key = 'granted'"
+            " AND column_key = 'total'"
+        ).fetchone()[0]
+    )
+    # the FTS index was filled by the triggers
+    assert (
+        db.execute(
+            "SELECT count(*) FROM sections_fts WHERE sections_fts MATCH '\"政府信息公开条例\"'"
+        ).fetchone()[0]
+        == 200
+    )
+    db.conn.close()
+    timings = archive_latency.run(path, requests=3)
+    assert set(timings) == {
+        "faceted table (province filter, 5 facets)",
+        "faceted table (unfiltered, 5 facets)",
+        "FTS canned search (3+ chars)",
+        "FTS table search box (3+ chars)",
+        "short search fallback (1-2 chars)",
+        "report page",
+        "cell permalink",
+        "yearly totals query",
+        "yearly totals, all provinces",
+    }
+    assert all(0 < p50 <= p95 <= worst for p50, p95, worst in timings.values())
