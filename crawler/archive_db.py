@@ -30,3 +30,23 @@ def release(crawler) -> None:
     if entry[1] <= 0:
         entry[0].conn.close()
         del _OPEN[key]
+
+
+class ArchivePipelineBase:
+    """A pipeline that holds the crawl's shared archive connection while the
+    spider is open (acquired in open_spider, released in close_spider)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        self.db = acquire(self.crawler)
+
+    def close_spider(self, spider=None):
+        release(self.crawler)
+        self.db = None

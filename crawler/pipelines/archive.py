@@ -10,22 +10,7 @@ from crawler.sitestats import count
 logger = logging.getLogger(__name__)
 
 
-class ArchivePipeline:
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.db = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def open_spider(self, spider=None):
-        self.db = archive_db.acquire(self.crawler)
-
-    def close_spider(self, spider=None):
-        archive_db.release(self.crawler)
-        self.db = None
-
+class ArchivePipeline(archive_db.ArchivePipelineBase):
     def process_item(self, item, spider=None):
         from archive.store import save_report
 

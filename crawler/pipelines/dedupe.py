@@ -14,22 +14,7 @@ import hashlib
 from crawler import archive_db
 
 
-class DedupePipeline:
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.db = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def open_spider(self, spider=None):
-        self.db = archive_db.acquire(self.crawler)
-
-    def close_spider(self, spider=None):
-        archive_db.release(self.crawler)
-        self.db = None
-
+class DedupePipeline(archive_db.ArchivePipelineBase):
     def process_item(self, item, spider=None):
         from archive.store import latest_snapshot
 

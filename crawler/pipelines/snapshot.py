@@ -6,22 +6,7 @@ from crawler import archive_db
 from crawler.sitestats import count
 
 
-class SnapshotPipeline:
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.db = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def open_spider(self, spider=None):
-        self.db = archive_db.acquire(self.crawler)
-
-    def close_spider(self, spider=None):
-        archive_db.release(self.crawler)
-        self.db = None
-
+class SnapshotPipeline(archive_db.ArchivePipelineBase):
     def process_item(self, item, spider=None):
         from archive.store import save_snapshot
 
