@@ -234,6 +234,17 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (2, "indexes and views", _V1_INDEXES + _V1_VIEWS),
     (3, "append-only triggers", _append_only_triggers()),
     (4, "trigram full-text search", _fts("reports", ("title", "organization")) + _fts("sections", ("text",))),
+    # A province-filtered table page counts its other facets from these covering
+    # indexes instead of ~30k table lookups each (1M reports: p95 304 ms -> 102 ms, docs/archive.md).
+    (
+        5,
+        "province facet indexes",
+        [
+            "CREATE INDEX reports_province_level ON reports(province, level)",
+            "CREATE INDEX reports_province_format ON reports(province, format)",
+            "CREATE INDEX reports_province_check_status ON reports(province, check_status)",
+        ],
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"

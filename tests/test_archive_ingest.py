@@ -1,4 +1,4 @@
-"""`nianbao ingest` on the real seeds and reports in ../shared: every seed cell is
+"""`nianbao ingest` on the real seeds and reports (copies of ../shared in tests/fixtures): every seed cell is
 reachable by its permalink, and re-ingest or a rebuild changes no permalink."""
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from archive.site import make_datasette
 from archive.store import file_url
 from nianbao.cli import main
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEEDS, REAL = SHARED / "seeds", SHARED / "real-reports"
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"shared seeds not found at {SEEDS}")
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEEDS, REAL = FIXTURES / "seeds", FIXTURES / "real-reports"
 
 
 def dump(path: Path) -> dict[str, list[tuple]]:
