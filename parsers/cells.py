@@ -36,6 +36,7 @@ def is_value_cell(raw: str) -> bool:
     return bool(_EMPTY_MARKS.match(text)) or number_match(text) is not None
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_number(raw: str) -> tuple[int | float | None, str | None]:
     """(value, unit) of a printed cell; (None, None) when it is not a number."""
     m = number_match(raw)

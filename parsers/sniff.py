@@ -30,10 +30,14 @@ def kind(data: bytes, *, filename: str | None = None, content_type: str | None =
     return "text"
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
+_OTHER_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
+
+
 def _looks_binary(head: bytes) -> bool:
     if b"\x00" in head:
         return True
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    control = len(head.translate(None, _OTHER_BYTES))  # keeps only the control bytes
     return control > len(head) * 0.05
 
 

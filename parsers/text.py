@@ -44,13 +44,15 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
 
 
-# table cells repeat endlessly ("0", labels): cache the short strings
+# Table cells repeat endlessly ("0", labels): cache the short strings. A report's
+# whole text is cleaned by several metadata stages in a row: keep the last few.
 _clean_short = lru_cache(maxsize=1 << 16)(_clean)
+_clean_long = lru_cache(maxsize=4)(_clean)
 
 
 def clean(text: str) -> str:
     """NFKC with Chinese punctuation folded to ASCII; whitespace kept."""
-    return _clean_short(text) if len(text) < 64 else _clean(text)
+    return _clean_short(text) if len(text) < 64 else _clean_long(text)
 
 
 def squash(text: str) -> str:
