@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parsers.cells import is_value_cell
+from parsers.cells import is_blank, is_value_cell
 from parsers.layouts import GLUED_PREFIX, Tokens
 from parsers.text import label_key
 
@@ -28,9 +28,11 @@ class RowSpec:
 
 @dataclass
 class FoundRow:
-    key: str
+    key: str  # "" for values under a label that matched no row (see _place_by_position)
     label: str
     values: list[str] = field(default_factory=list)
+    index: int = -1  # position of the row in the specs
+    by_position: bool = False
 
 
 def is_value_token(cell: str) -> bool:
@@ -60,15 +62,25 @@ def find_rows(tokens: Tokens, specs: list[RowSpec]) -> list[FoundRow]:
 
     def finish() -> None:
         nonlocal current, next_start, buffer
+        # an unmatched label followed only by blanks is layout padding, not a row
+        damaged_blank = current is not None and not current.key and all(is_blank(v) for v in current.values)
+        if damaged_blank:  # keep its words: they may be the header of the next row (a unit)
+            current = None
+            return
         if current is not None and current.values:
             found.append(current)
-            next_start = current_index + 1
+            if current.key:
+                next_start = current_index + 1
         current, buffer = None, []
 
     for row in tokens.rows:
         row_has_label = False
         for cell in row:
             if is_value_token(cell):
+                if current is None and buffer and any(f.key for f in found):
+                    # values under a label that matched nothing: a damaged label, placed later
+                    current = FoundRow("", "".join(buffer))
+                    row_has_label = True
                 if current is not None:
                     current.values.append(cell)
                 continue
@@ -78,9 +90,36 @@ def find_rows(tokens: Tokens, specs: list[RowSpec]) -> list[FoundRow]:
             last_key = found[-1].key if found else None
             index = _match(label_key("".join(buffer)), specs, next_start, last_key)
             if index is not None:
-                current, current_index = FoundRow(specs[index].key, "".join(buffer)), index
+                current, current_index = FoundRow(specs[index].key, "".join(buffer), index=index), index
                 row_has_label = True
         if not tokens.stream and row_has_label and current is not None and current.values:
             finish()
     finish()
-    return found
+    return _place_by_position(found, specs)
+
+
+def _place_by_position(found: list[FoundRow], specs: list[RowSpec]) -> list[FoundRow]:
+    """Rows under damaged labels take the places of the rows missing between
+    their recognised neighbours, when the counts agree exactly; others stay
+    unplaced (key "") for the caller to report."""
+    out: list[FoundRow] = []
+    run: list[FoundRow] = []
+    last_index = -1
+
+    def close_run(next_index: int) -> None:
+        missing = [i for i in range(last_index + 1, next_index)]
+        if run and len(run) == len(missing):
+            for row, i in zip(run, missing, strict=True):
+                row.key, row.index, row.by_position = specs[i].key, i, True
+        out.extend(run)
+        run.clear()
+
+    for row in found:
+        if not row.key:
+            run.append(row)
+            continue
+        close_run(row.index)
+        out.append(row)
+        last_index = row.index
+    close_run(len(specs))
+    return out

@@ -64,6 +64,17 @@ def _tokens_key(tokens: Tokens) -> str:
     return label_key("".join(c for row in tokens.rows for c in row if not is_value_token(c)))
 
 
+def _placed(row: FoundRow, table: str, problems: list[str]) -> bool:
+    """Name rows recognised by position only, and values that have no row."""
+    label = row.label.strip()[:40]
+    if not row.key:
+        problems.append(f"{table}: values under the unrecognised label {label!r} were not placed")
+        return False
+    if row.by_position:
+        problems.append(f"{table}.{row.key}: label {label!r} not recognised; row placed by its position")
+    return True
+
+
 # --- Part 2 --------------------------------------------------------------------------
 
 
@@ -74,6 +85,8 @@ def active_disclosure(tokens: Tokens, fmt_hint: str | None) -> tuple[dict | None
         return None, None, ["active_disclosure: template version not recognised"]
     table, problems = {}, []
     for row in find_rows(tokens, specs.active_specs(fmt)):
+        if not _placed(row, "active_disclosure", problems):
+            continue
         columns = keys.active_columns(fmt, row.key)
         unit = unit_in(row.label) if row.key in ("fees", "procurement") else None
         chunks = _glued_chunks(row.values)
@@ -108,6 +121,8 @@ def applications(tokens: Tokens) -> tuple[dict | None, str, list[str]]:
     ambiguous: dict[str, list[list[str]]] = {}
     found_rows: list[FoundRow] = find_rows(tokens, specs.application_specs(fmt))
     for row in found_rows:
+        if not _placed(row, "applications", problems):
+            continue
         chunks = _glued_chunks(row.values)
         if chunks is None:
             raws, misfit = _fit(row.values, len(columns))
