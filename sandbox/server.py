@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import errno
+import hashlib
 import http.server
 import selectors
 import socket
@@ -90,7 +91,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif fault and fault.kind == "status":
             answer = Response(status=fault.status, body=f"<h1>{fault.status}</h1>".encode())
         else:
-            answer = app.handle(request)
+            answer = _conditional(app.handle(request), request)
         handle._log(app.site.slug, self.command, self.path, answer.status)
         if fault:
             answer = _transform(answer, fault, app.site)
@@ -152,6 +153,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:  # SO_LINGER 0 makes close() send RST instead of FIN
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
+
+
+def _conditional(answer: Response, request: Request) -> Response:
+    """Documents carry an ETag (of their bytes) beside Last-Modified, and a
+    request whose If-None-Match names the current bytes gets 304 Not Modified,
+    as real CMS front-ends answer a crawler's conditional re-crawl."""
+    if answer.status != 200 or not any(k == "Last-Modified" for k, _ in answer.headers):
+        return answer
+    etag = '"' + hashlib.sha1(answer.body).hexdigest()[:16] + '"'
+    answer.headers.append(("ETag", etag))
+    if request.headers.get("if-none-match") == etag:
+        return Response(status=304, body=b"", content_type=answer.content_type, headers=[("ETag", etag)])
+    return answer
 
 
 def _transform(answer: Response, fault: Fault, site) -> Response:

@@ -167,8 +167,13 @@ def test_recrawl_keeps_unchanged_and_snapshots_a_revised_report(sandbox, workdir
     before = archive_state(db)
     sightings = q(db, "SELECT count(*) FROM sightings")[0][0]
 
+    sandbox.requests.clear()
     proc = crawl(workdir, "henan", db, "--progress", "0")
     assert proc.returncode == 0, proc.stderr[-2000:]
+    # unchanged documents are not downloaded again: the conditional request gets 304
+    henan_docs = {r.path for r in sandbox.world.reports if r.site.slug == "henan" and r.expected and not r.moved_from}
+    recrawl_status = {path: status for slug, _m, path, status in sandbox.requests if path in henan_docs}
+    assert recrawl_status and set(recrawl_status.values()) == {304}
     after = archive_state(db)
     assert after["snapshots"] == before["snapshots"]  # nothing re-stored
     assert after["reports"] == before["reports"] and after["cells"] == before["cells"]
