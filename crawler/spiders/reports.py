@@ -1,4 +1,4 @@
-"""`scrapy crawl reports -a province=henan [-a registry=FILE] [-a site=URL]`.
+"""`scrapy crawl reports -a province=henan [-a registry=FILE] [-a site=URL] [-a sites=SLUG,SLUG]`.
 
 Visits every registry site of one province: registered report columns first,
 then discovery from the portal root. Each response is dispatched to the CMS
@@ -21,6 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError
 
 from crawler import discovery
+from crawler.extensions.fetchlog import fetch_outcome
 from crawler.items import RawDocument
 from crawler.pages.base import SelectorCountError
 from crawler.pages.html import HtmlPage
@@ -46,13 +47,20 @@ class ReportsSpider(scrapy.Spider):
     name = "reports"
 
     def __init__(self, province: str | None = None, registry: str | None = None, site: str | None = None,
-                 *args, **kwargs):
+                 *args, sites: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if not province:
             raise ValueError("missing -a province=… (a name like 河南, a slug like henan, or a code like 41)")
         reg = Registry.from_file(registry)
         self.province = reg.province(province)
+        only = [slug.strip() for slug in (sites or "").split(",") if slug.strip()]
         sites = reg.sites_for(province)
+        if only:
+            # -a sites=slug,slug: one partition of a multi-node crawl (crawler/scrapyd.py).
+            unknown = sorted(set(only) - {s.slug for s in sites})
+            if unknown:
+                raise ValueError(f"not registered in {self.province.slug}: {', '.join(unknown)}")
+            sites = [s for s in sites if s.slug in only]
         if site:
             # --site: one registered site (starting at that URL too), or an ad-hoc one.
             matching = [s for s in sites if s.in_scope(site)]
@@ -120,6 +128,8 @@ class ReportsSpider(scrapy.Spider):
         meta = response.meta
         site = self.sites[meta["site"]]
         self.stats.page(site.slug)
+        if meta.get("retry_reasons"):  # got it in the end: fetch_log says after what
+            self.crawler.signals.send_catch_log(fetch_outcome, request=response.request, response=response)
         if meta.get("start"):
             self.stats.start(site.slug, response.request.url, "ok", column=meta["role"] == "column")
         try:
@@ -193,6 +203,7 @@ class ReportsSpider(scrapy.Spider):
         if slug not in self.sites:
             return
         outcome, detail = _classify_failure(failure)
+        self.crawler.signals.send_catch_log(fetch_outcome, request=request, failure=failure)
         if meta.get("start"):
             self.stats.start(slug, request.url, outcome, column=meta.get("role") == "column")
         if outcome != "robots":

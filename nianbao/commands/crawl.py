@@ -1,10 +1,17 @@
-"""nianbao crawl --province 河南|henan|41 [--site URL] [--db FILE] [--registry FILE]"""
+"""nianbao crawl --province 河南|henan|41 [--site URL] [--db FILE] [--registry FILE] [--scrapyd URL,…]"""
 
 from __future__ import annotations
 
 import shutil
 import sys
 from pathlib import Path
+
+# Written into the JOBDIR only after Scrapy closed cleanly (Ctrl-C, a close condition).
+# Scrapy saves its queue index and spider state only at close, so the JOBDIR of a
+# killed crawl (kill -9, power loss) names requests as seen that its queue lost:
+# resuming it would skip them. Without this marker the state is discarded and the
+# crawl starts again; known documents become sightings, nothing is stored twice.
+CLEAN_STOP = "nianbao-stopped-cleanly"
 
 HELP = "crawl one province's government portals for annual reports into the archive"
 
@@ -21,6 +28,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")
     parser.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log on stderr")
+    parser.add_argument("--scrapyd", metavar="URL[,URL…]",
+                        help="run as scrapyd jobs on these servers (nianbao deploy first), one per site partition")
+    parser.add_argument("--shards", help="with --scrapyd: folder of the per-job shard archives (default: <db dir>/shards)")
+    parser.add_argument("--partitions", type=int, help="with --scrapyd: at most this many jobs (default: one per site)")
 
 
 def crawl_settings(args, jobdir: Path):
@@ -53,22 +64,45 @@ def run(args) -> int:
         raise UserError(str(exc)) from None
     if not registry.sites_for(province.slug) and not args.site:
         raise UserError(f"the registry has no sites in {province.name} ({province.slug})")
+    if args.scrapyd:
+        from nianbao.commands.crawl_scrapyd import run_on_scrapyd
+
+        return run_on_scrapyd(args, registry, province)
     db = Path(args.db)
     if db.is_dir():
         raise UserError(f"--db {db} is a directory, not an archive file")
+    check_db(db)
     jobdir = Path(args.jobdir) if args.jobdir else db.resolve().parent / "jobs" / province.slug
     if args.fresh and jobdir.exists():
         shutil.rmtree(jobdir)
+    if jobdir.exists() and not (jobdir / CLEAN_STOP).exists():
+        print(f"the previous crawl of {province.slug} was killed, its resume state in {jobdir} is unreliable:"
+              " starting again (documents already archived are not stored twice)", file=sys.stderr)
+        shutil.rmtree(jobdir)
     if jobdir.exists():
         print(f"resuming the stopped crawl of {province.slug} from {jobdir}", file=sys.stderr)
+        (jobdir / CLEAN_STOP).unlink()  # from here on the state is live: a kill leaves it unmarked
     reason = run_crawl(crawl_settings(args, jobdir), province=province.slug, registry=args.registry, site=args.site)
     if reason == "finished":
         shutil.rmtree(jobdir, ignore_errors=True)  # the next crawl starts afresh (and re-checks every page)
         print_summary(db)
         return 0
+    if jobdir.exists():
+        (jobdir / CLEAN_STOP).write_text(f"{reason}\n", encoding="utf-8")
     print(f"crawl stopped ({reason}); run the same command again to resume", file=sys.stderr)
     print_summary(db)
     return 1
+
+
+def check_db(db: Path) -> None:
+    """Refuse a file that is not an archive before any request is made (it would fail mid-crawl)."""
+    from archive import ArchiveError, open_archive
+    from nianbao.cli import UserError
+
+    try:
+        open_archive(db).conn.close()
+    except ArchiveError as exc:
+        raise UserError(str(exc)) from None
 
 
 def run_crawl(settings, **spider_args) -> str | None:
