@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Debian packages the tests use: a real browser for the page tests, a CJK font
 # for the sandbox's PDF reports.
-APT_PACKAGES := chromium fonts-wqy-microhei
+APT_PACKAGES := chromium fonts-wqy-microhei wget
 
 .PHONY: setup system-deps demo test lint bench clean
 
