@@ -91,8 +91,12 @@ def load_entries(path: str | Path | None = None) -> list[dict]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RegistryError(f"cannot read registry {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"registry {path} is not valid YAML: {exc}") from None
+    except UnicodeDecodeError:
+        raise RegistryError(f"registry {path} is not UTF-8 text") from None
+    except yaml.YAMLError as exc:  # one line: the problem and where, not the quoted excerpt
+        where = f" (line {exc.problem_mark.line + 1})" if getattr(exc, "problem_mark", None) else ""
+        raise RegistryError(f"registry {path} is not valid YAML: {getattr(exc, 'problem', None) or exc}{where}") \
+            from None
     entries = data.get("sites") if isinstance(data, dict) else data
     if not isinstance(entries, list):
         raise RegistryError(f"registry {path}: expected a list of sites (or a mapping with 'sites')")

@@ -43,6 +43,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Responses flow from high to low numbers: at 560 bodies are decompressed (590)
     # and redirects followed (600) before the charset is checked.
     "crawler.middlewares.CharsetMiddleware": 560,
+    # Scrapy's retry middleware, keeping why each attempt failed (for fetch_log).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.extensions.fetchlog.RetryReasonMiddleware": 550,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
@@ -54,6 +57,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.sitestatus.SiteStatusExtension": 500,
     "crawler.extensions.progress.ProgressExtension": 510,
+    "crawler.extensions.fetchlog.FetchLogExtension": 520,
 }
 
 # nianbao settings

@@ -32,6 +32,7 @@ from sandbox.response import Request, Response
 from sandbox.site import SiteApp
 
 MAX_BODY = 1 << 20  # requests bodies above this are refused
+CONTENT_FAULTS = ("charset_flip", "xss", "malformed_table")  # faults that change the page's bytes
 
 
 class _SiteServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -90,10 +91,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             answer = Response(status=302, headers=[("Location", f"{request.path}?loop={n}")], body=b"")
         elif fault and fault.kind == "status":
             answer = Response(status=fault.status, body=f"<h1>{fault.status}</h1>".encode())
+        elif fault and fault.kind in CONTENT_FAULTS:
+            # the page as this server now serves it: its ETag is of the altered bytes
+            answer = _conditional(_transform(app.handle(request), fault, app.site), request)
         else:
             answer = _conditional(app.handle(request), request)
         handle._log(app.site.slug, self.command, self.path, answer.status)
-        if fault:
+        if fault and fault.kind not in CONTENT_FAULTS:
             answer = _transform(answer, fault, app.site)
         if answer.delay:
             time.sleep(answer.delay)

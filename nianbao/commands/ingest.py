@@ -36,9 +36,9 @@ def run(args) -> int:
     finally:
         db.conn.close()
     for line in counts["errors"]:
-        print(f"skipped {line}", file=sys.stderr)
+        print(f"nianbao ingest: skipped {line}", file=sys.stderr)
     print(
         f"{counts['files']} files: {counts['reports']} reports, {counts['not_reports']} not reports,"
         f" {counts['rejected']} rejected; {counts['snapshots_new']} new snapshots -> {args.db}"
     )
-    return 0
+    return 2 if counts["rejected"] else 0  # like `nianbao parse`: the good files are in, the bad ones named

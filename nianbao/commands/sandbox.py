@@ -18,9 +18,17 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from pathlib import Path
+
+    from nianbao.cli import UserError
     from sandbox import server, world
 
-    handle = server.start(port=args.port, seed=args.seed, slow_seconds=args.slow, generation=args.generation)
+    if args.registry and not Path(args.registry).resolve().parent.is_dir():
+        raise UserError(f"--registry {args.registry}: no such folder")
+    try:
+        handle = server.start(port=args.port, seed=args.seed, slow_seconds=args.slow, generation=args.generation)
+    except OSError as exc:
+        raise UserError(f"cannot listen on port {args.port}: {exc.strerror or exc}") from None
     try:
         w = handle.world
         print(f"sandbox seed {args.seed}: {len(w.sites)} sites, {len(w.bodies)} bodies, "

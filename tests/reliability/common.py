@@ -1,0 +1,100 @@
+"""Shared pieces: a sandbox with a registry file, `nianbao crawl` in a subprocess, archive reads."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from sandbox import server, world
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = 7
+# The sandbox is ours and on loopback: politeness off, as in tests/test_crawl_sandbox.py.
+FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+        "-s", "DOWNLOAD_TIMEOUT=20", "-s", "RETRY_TIMES=1")
+
+
+def start_sandbox(workdir: Path, faults=None, *, province: str | None = None, sites: tuple[str, ...] = ()):
+    """A running sandbox and its registry file. PDF/DOCX are rendered up front (the cache is
+    per process) so a crawl's timeouts measure faults, not the sandbox's first renders."""
+    handle = server.start(seed=SEED, slow_seconds=0.05, faults=faults)
+    from sandbox.site import rendered_file
+
+    for r in handle.world.reports:
+        if r.kind != "html" and (r.site.province.slug == province or r.site.slug in sites):
+            rendered_file(r)
+    registry = workdir / "registry.yml"
+    registry.write_text(yaml.safe_dump({"sites": world.registry_entries(handle)}, allow_unicode=True),
+                        encoding="utf-8")
+    return handle, registry
+
+
+def crawl_cmd(registry: Path, province: str, db: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "nianbao", "crawl", "--province", province, "--registry", str(registry),
+            "--db", str(db), "--progress", "0", *FAST, *extra]
+
+
+def crawl(registry: Path, province: str, db: Path, *extra: str, timeout: float = 240):
+    return subprocess.run(crawl_cmd(registry, province, db, *extra), capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def q(db: Path, sql: str, *args) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def archive_state(db: Path) -> dict:
+    """What must not differ between two crawls of the same web: reports, cells, permalinks, snapshots."""
+    return {
+        "reports": q(db, "SELECT id, body_id, year, source_url, snapshot_id, record_sha256 FROM reports ORDER BY id"),
+        "cells": q(db, "SELECT report_id, table_name, row_key, column_key, value, raw FROM cells"
+                       " ORDER BY report_id, table_name, row_key, column_key"),
+        "snapshots": q(db, "SELECT id, url, sha256 FROM snapshots ORDER BY id"),
+    }
+
+
+def duplicates(db: Path) -> int:
+    """Reports sharing a source URL, and snapshots sharing (URL, bytes): 0 in a sound archive."""
+    reports = q(db, "SELECT count(*) - count(DISTINCT source_url) FROM reports")[0][0]
+    snaps = q(db, "SELECT count(*) - count(DISTINCT url || ' ' || sha256) FROM snapshots")[0][0]
+    return reports + snaps
+
+
+def archived_sources(db: Path) -> set[str]:
+    return {url for (url,) in q(db, "SELECT source_url FROM reports")}
+
+
+def wrong_cells(db: Path, records: list[dict]) -> list[str]:
+    """Archived reports whose cells differ from the sandbox's ground truth (their sources)."""
+    wrong = []
+    for rec in records:
+        row = q(db, "SELECT id FROM reports WHERE source_url = ?", rec["source"])
+        if not row:
+            continue
+        got = {(t, r, c): v for t, r, c, v in
+               q(db, "SELECT table_name, row_key, column_key, value FROM cells WHERE report_id = ?", row[0][0])}
+        want = {}
+        for table, rows in rec["tables"].items():
+            if table == "review_litigation":
+                want.update({(table, "counts", c): cell["value"] for c, cell in rows.items()})
+            else:
+                want.update({(table, r, c): cell["value"] for r, cols in rows.items() for c, cell in cols.items()})
+        if got != want:
+            wrong.append(rec["source"])
+    return wrong
+
+
+def fetch_log(db: Path, run_id: str | None = None) -> dict[str, dict]:
+    """url -> {outcome, reason, attempts, status} of one run (the latest by default)."""
+    if run_id is None:
+        run_id = q(db, "SELECT id FROM crawl_runs ORDER BY started_at DESC LIMIT 1")[0][0]
+    rows = q(db, "SELECT url, outcome, reason, attempts, status FROM fetch_log WHERE run_id = ?", run_id)
+    return {u: {"outcome": o, "reason": r, "attempts": a, "status": s} for u, o, r, a, s in rows}
