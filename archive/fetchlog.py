@@ -5,8 +5,7 @@ the record); a fetch that needed retries, never succeeded, or was left alone
 on purpose (robots.txt, a JavaScript challenge, over the size limit) is, so a
 crawl that met faults says which URLs and why.
 
-The table is created here idempotently (CREATE TABLE IF NOT EXISTS) until it
-joins archive/schema.py's MIGRATIONS; the statement is the same either way.
+The table is declared here and created by archive/schema.py's migration 6.
 """
 
 from __future__ import annotations
@@ -25,12 +24,6 @@ FETCH_LOG_TABLE = """CREATE TABLE IF NOT EXISTS fetch_log (
     PRIMARY KEY (run_id, url)
 )"""
 FETCH_LOG_INDEX = "CREATE INDEX IF NOT EXISTS fetch_log_outcome ON fetch_log(outcome)"
-
-
-def ensure_table(db) -> None:
-    with db.conn:
-        db.conn.execute(FETCH_LOG_TABLE)
-        db.conn.execute(FETCH_LOG_INDEX)
 
 
 def record_fetch(db, *, run_id: str, url: str, site: str | None, outcome: str, reason: str,

@@ -32,8 +32,7 @@ from .store import ArchiveError, check_archive_file, open_archive, transaction
 
 # Rows hanging off a report, replaced together with it.
 REPORT_CHILDREN = ("sections", "cells", "checks", "problems", "report_outcomes")
-# Rows of a crawl run, unioned. fetch_log is created outside the migrations for now
-# (archive/fetchlog.py), so it is copied, with its shape, when a shard has it.
+# Rows of a crawl run, unioned.
 RUN_TABLES = ("site_status", "fetch_log")
 
 

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from archive.fetchlog import FETCH_LOG_INDEX, FETCH_LOG_TABLE
+
 # FTS5's default tokenizer splits on spaces, so Chinese text (no spaces) would be
 # one token per sentence. The trigram tokenizer (SQLite >= 3.34) indexes every
 # 3-character window; 1-2 character queries fall back to LIKE (see plugins/).
@@ -245,6 +247,9 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX reports_province_check_status ON reports(province, check_status)",
         ],
     ),
+    # How each troubled fetch of a crawl run ended (archive/fetchlog.py). IF NOT EXISTS:
+    # crawls made before this migration created the same table themselves.
+    (6, "fetch log", [FETCH_LOG_TABLE, FETCH_LOG_INDEX]),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"

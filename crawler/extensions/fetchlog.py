@@ -74,10 +74,7 @@ class FetchLogExtension:
         return ext
 
     def spider_opened(self, spider):
-        from archive.fetchlog import ensure_table
-
-        self.db = archive_db.acquire(self.crawler)
-        ensure_table(self.db)
+        self.db = archive_db.acquire(self.crawler)  # open_archive applies the schema, fetch_log included
 
     def spider_closed(self, spider, reason):
         if self.db is not None:
