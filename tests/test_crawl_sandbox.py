@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,10 +18,10 @@ import pytest
 import yaml
 
 from sandbox import server, world
+from tests.crawl_support import FAST, q
+from tests.crawl_support import archive_state as base_archive_state
 
 PROVINCES = ("henan", "fujian", "yunnan")
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-        "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_TIMEOUT=20")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -51,23 +50,10 @@ def crawl(workdir: Path, province: str, db: Path, *extra: str) -> subprocess.Com
                           timeout=170, cwd=ROOT)
 
 
-def q(db: Path, sql: str, *args) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
-
-
 def archive_state(db: Path) -> dict:
-    """What must not differ between two crawls of the same web: reports, cells, permalinks, statuses."""
-    return {
-        "reports": q(db, "SELECT id, body_id, year, source_url, snapshot_id, record_sha256 FROM reports ORDER BY id"),
-        "cells": q(db, "SELECT report_id, table_name, row_key, column_key, value, raw FROM cells"
-                       " ORDER BY report_id, table_name, row_key, column_key"),
-        "snapshots": q(db, "SELECT id, url, sha256 FROM snapshots ORDER BY id"),
-        "statuses": q(db, "SELECT site, status, pages, reports, errors FROM site_status ORDER BY site"),
-    }
+    """The shared comparison, plus the per-site statuses."""
+    return {**base_archive_state(db),
+            "statuses": q(db, "SELECT site, status, pages, reports, errors FROM site_status ORDER BY site")}
 
 
 @pytest.fixture(scope="module")

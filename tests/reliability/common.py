@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +9,10 @@ from pathlib import Path
 import yaml
 
 from sandbox import server, world
+from tests.crawl_support import FAST, archive_state, q  # noqa: F401  (re-exported to the reliability modules)
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 7
-# The sandbox is ours and on loopback: politeness off, as in tests/test_crawl_sandbox.py.
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-        "-s", "DOWNLOAD_TIMEOUT=20", "-s", "RETRY_TIMES=1")
 
 
 def start_sandbox(workdir: Path, faults=None, *, province: str | None = None, sites: tuple[str, ...] = ()):
@@ -41,24 +38,6 @@ def crawl_cmd(registry: Path, province: str, db: Path, *extra: str) -> list[str]
 def crawl(registry: Path, province: str, db: Path, *extra: str, timeout: float = 240):
     return subprocess.run(crawl_cmd(registry, province, db, *extra), capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
-
-
-def q(db: Path, sql: str, *args) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
-
-
-def archive_state(db: Path) -> dict:
-    """What must not differ between two crawls of the same web: reports, cells, permalinks, snapshots."""
-    return {
-        "reports": q(db, "SELECT id, body_id, year, source_url, snapshot_id, record_sha256 FROM reports ORDER BY id"),
-        "cells": q(db, "SELECT report_id, table_name, row_key, column_key, value, raw FROM cells"
-                       " ORDER BY report_id, table_name, row_key, column_key"),
-        "snapshots": q(db, "SELECT id, url, sha256 FROM snapshots ORDER BY id"),
-    }
 
 
 def duplicates(db: Path) -> int:

@@ -1,0 +1,30 @@
+"""What the crawl tests share: relaxed politeness for our own loopback sandbox,
+and read-only looks into an archive file."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+# The sandbox is ours and on loopback: politeness off. The defaults in
+# crawler/settings.py stay polite.
+FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+        "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_TIMEOUT=20")
+
+
+def q(db: Path, sql: str, *args) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def archive_state(db: Path) -> dict:
+    """What must not differ between two crawls of the same web: reports, cells, permalinks, snapshots."""
+    return {
+        "reports": q(db, "SELECT id, body_id, year, source_url, snapshot_id, record_sha256 FROM reports ORDER BY id"),
+        "cells": q(db, "SELECT report_id, table_name, row_key, column_key, value, raw FROM cells"
+                       " ORDER BY report_id, table_name, row_key, column_key"),
+        "snapshots": q(db, "SELECT id, url, sha256 FROM snapshots ORDER BY id"),
+    }
