@@ -39,7 +39,22 @@ def is_value_token(cell: str) -> bool:
     return cell.startswith(GLUED_PREFIX) or is_value_cell(cell)
 
 
-def _match(buffer: str, specs: list[RowSpec], start: int, last_key: str | None) -> int | None:
+# Label buffers repeat across reports ("(一)予以公开"), and spec lists are built
+# once per template version (specs.py caches them): remember each verdict.
+_MATCHES: dict[tuple, int | None] = {}
+_MAX_MATCHES = 1 << 16
+
+
+def _match(buffer: str, specs: tuple[RowSpec, ...], start: int, last_key: str | None) -> int | None:
+    key = (buffer, id(specs), start, last_key)
+    if key not in _MATCHES:
+        if len(_MATCHES) >= _MAX_MATCHES:
+            _MATCHES.clear()
+        _MATCHES[key] = _best_match(buffer, specs, start, last_key)
+    return _MATCHES[key]
+
+
+def _best_match(buffer: str, specs: tuple[RowSpec, ...], start: int, last_key: str | None) -> int | None:
     """Index of the spec whose pattern ends latest in the buffer (longest on a tie)."""
     best, best_rank = None, None
     for index in range(start, len(specs)):
@@ -53,7 +68,7 @@ def _match(buffer: str, specs: list[RowSpec], start: int, last_key: str | None) 
     return best
 
 
-def find_rows(tokens: Tokens, specs: list[RowSpec]) -> list[FoundRow]:
+def find_rows(tokens: Tokens, specs: tuple[RowSpec, ...]) -> list[FoundRow]:
     found: list[FoundRow] = []
     buffer: list[str] = []
     current: FoundRow | None = None
@@ -98,7 +113,7 @@ def find_rows(tokens: Tokens, specs: list[RowSpec]) -> list[FoundRow]:
     return _place_by_position(found, specs)
 
 
-def _place_by_position(found: list[FoundRow], specs: list[RowSpec]) -> list[FoundRow]:
+def _place_by_position(found: list[FoundRow], specs: tuple[RowSpec, ...]) -> list[FoundRow]:
     """Rows under damaged labels take the places of the rows missing between
     their recognised neighbours, when the counts agree exactly; others stay
     unplaced (key "") for the caller to report."""

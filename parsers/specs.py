@@ -8,6 +8,7 @@ and the numbering variants; the canonical labels live in keys.py.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from parsers import keys
 from parsers.rows import RowSpec
@@ -62,15 +63,19 @@ ACTIVE_2019_MARKERS = re.compile(r"新制作|新公开|对外公开总数|上一
 APPLICATIONS_2021_MARKERS = re.compile(r"不补正|缴纳费用|收费通知")
 
 
-def application_specs(fmt: str) -> list[RowSpec]:
-    return [
+@cache  # one tuple per template version: rows.py keys its match cache on it
+def application_specs(fmt: str) -> tuple[RowSpec, ...]:
+    return tuple(
         RowSpec(key, re.compile(_APPLICATION_PATTERNS[key]), len(keys.APPLICATION_COLUMNS), _APPLICATION_AFTER.get(key))
         for key, _group, _label in keys.APPLICATION_ROWS[fmt]
-    ]
+    )
 
 
-def active_specs(fmt: str) -> list[RowSpec]:
-    return [RowSpec(key, re.compile(_ACTIVE_PATTERNS[key]), len(cols)) for key, _l, _i, cols in keys.ACTIVE_DISCLOSURE[fmt]]
+@cache
+def active_specs(fmt: str) -> tuple[RowSpec, ...]:
+    return tuple(
+        RowSpec(key, re.compile(_ACTIVE_PATTERNS[key]), len(cols)) for key, _l, _i, cols in keys.ACTIVE_DISCLOSURE[fmt]
+    )
 
 
 def active_format(region_key: str) -> str | None:
