@@ -2,13 +2,17 @@
 parsing and archiving on, the same crawl with the item pipelines off (the fetch
 ceiling), and `wget --mirror` on the same web in the same run (time, reports found).
 
-    .venv/bin/python -m benchmarks.crawl_bench [--departments 20] [--profile FILE]
+    .venv/bin/python -m benchmarks.crawl_bench [--departments 20] [--html-only] [--profile FILE]
 
 The web is benchmarks/crawl_web.py (the sandbox's 14 sites with `departments` more
-bodies per ok site, answers memoised). Each crawl is `nianbao crawl` of one
-province in its own process, provinces one after another; a first untimed crawl
-warms the sandbox's memo. Figures: pages = responses the spider handled
-(site_status.pages), reports = rows in the archive, time = wall clock of the processes.
+bodies per ok site, answers memoised), served by its own process (its own core
+and GIL, like a real server). `--html-only`: every report an HTML page (no PDF
+or DOCX to parse). Each crawl is `nianbao crawl` of one province in its own
+process, provinces one after another; a first untimed crawl warms the sandbox's
+memo. Figures: pages = responses the spider handled (site_status.pages),
+reports = rows in the archive, time = wall clock of the processes; "net" also
+subtracts each process's startup (until the spider opened: imports, settings,
+archive check), which does not grow with the crawl.
 """
 
 from __future__ import annotations
@@ -26,11 +30,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
-from benchmarks import crawl_web
-from sandbox import world
-
 ROOT = Path(__file__).resolve().parent.parent
 PROVINCES = ("henan", "fujian", "yunnan")
 NO_POLITENESS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS=32",
@@ -46,7 +45,7 @@ def machine() -> str:
     return f"{cpu}, nproc {os.cpu_count()}, {mem / 1024 / 1024:.0f} GB RAM, Python {platform.python_version()}"
 
 
-def crawl(registry: Path, province: str, db: Path, extra=(), profile: Path | None = None) -> float:
+def crawl(registry: Path, province: str, db: Path, extra=(), profile: Path | None = None) -> tuple[float, float]:
     cmd = [sys.executable]
     if profile:
         cmd += ["-m", "cProfile", "-o", str(profile)]
@@ -54,9 +53,23 @@ def crawl(registry: Path, province: str, db: Path, extra=(), profile: Path | Non
             "--fresh", "--progress", "0"]
     for s in (*NO_POLITENESS, *extra):
         cmd += ["-s", s]
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    # INFO with epoch timestamps, to read when the spider opened (startup ends) off the log
+    cmd += ["-s", "LOG_LEVEL=INFO", "-s", "LOG_FORMAT=%(created).3f %(name)s %(message)s"]
+    log = db.with_suffix(".log")
+    start = time.time()
+    with log.open("w") as err:
+        subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=err)
+    end = time.time()
+    return end - start, end - opened_at(log, start)
+
+
+def opened_at(log: Path, default: float) -> float:
+    """When Scrapy logged "Spider opened": imports, settings and the archive check are done."""
+    for entry in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        stamp, _, message = entry.partition(" ")
+        if message.endswith("Spider opened"):
+            return float(stamp)
+    return default
 
 
 def pages_and_reports(db: Path) -> tuple[int, int]:
@@ -70,67 +83,100 @@ def pages_and_reports(db: Path) -> tuple[int, int]:
 
 
 def crawl_all(registry: Path, workdir: Path, tag: str, extra=(), profile: Path | None = None) -> dict:
-    seconds, pages, reports = 0.0, 0, 0
+    seconds, net, pages, reports = 0.0, 0.0, 0, 0
     for province in PROVINCES:
         db = workdir / f"{tag}-{province}.db"
         prof = profile.with_suffix(f".{province}.prof") if profile else None
-        seconds += crawl(registry, province, db, extra, prof)
+        wall, crawling = crawl(registry, province, db, extra, prof)
+        seconds, net = seconds + wall, net + crawling
         p, r = pages_and_reports(db)
         pages, reports = pages + p, reports + r
-    return {"seconds": seconds, "pages": pages, "reports": reports}
+    return {"seconds": seconds, "net_seconds": net, "pages": pages, "reports": reports}
 
 
-def wget_mirror(handle, workdir: Path) -> dict:
+def wget_mirror(web: dict, workdir: Path) -> dict:
     """wget --mirror from every portal, robots.txt obeyed, hosts of the sandbox only."""
     out = workdir / "wget"
-    hosts = sorted({urlsplit(s.base_url).hostname for s in handle.world.sites})
+    hosts = sorted({urlsplit(u).hostname for u in web["portals"]})
     cmd = ["wget", "--mirror", "--no-verbose", "--tries=1", "--timeout=20", "--span-hosts",
-           f"--domains={','.join(hosts)}", f"--directory-prefix={out}", *(s.base_url + "/" for s in handle.world.sites)]
+           f"--domains={','.join(hosts)}", f"--directory-prefix={out}", *web["portals"]]
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
     files = [p for p in out.rglob("*") if p.is_file()]
     found = 0
-    for r in handle.world.reports:
-        if not r.expected:
-            continue
-        u = urlsplit(r.url)
+    for url in web["report_urls"]:
+        u = urlsplit(url)
         if (out / u.netloc / u.path.lstrip("/")).is_file():
             found += 1
-    return {"seconds": seconds, "pages": len(files), "reports": found}
+    return {"seconds": seconds, "net_seconds": seconds, "pages": len(files), "reports": found}
 
 
 def line(name: str, r: dict) -> str:
+    net = r["net_seconds"]
     return (f"  {name:<34} {r['seconds']:7.1f} s  pages {r['pages']:>6} ({r['pages'] / r['seconds']:6.1f}/s)"
-            f"  reports {r['reports']:>5} ({r['reports'] / r['seconds']:6.1f}/s)")
+            f"  reports {r['reports']:>5} ({r['reports'] / r['seconds']:6.1f}/s)"
+            f"  net of startup {net:6.1f} s: {r['pages'] / net:6.1f} pages/s, {r['reports'] / net:6.1f} reports/s")
+
+
+def start_web(departments: int, registry: Path, html_only: bool) -> tuple[subprocess.Popen, dict]:
+    cmd = [sys.executable, "-m", "benchmarks.crawl_web", "--departments", str(departments), "--registry", str(registry)]
+    if html_only:
+        cmd.append("--html-only")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ready = proc.stdout.readline()
+    if not ready:
+        proc.wait()
+        raise SystemExit(f"the benchmark web did not start (exit {proc.returncode})")
+    return proc, json.loads(ready)
+
+
+def stop_web(proc: subprocess.Popen) -> None:
+    proc.stdin.close()  # the web stops when its stdin closes
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--departments", type=int, default=20, help="extra bodies per ok site")
     parser.add_argument("--profile", type=Path, help="also cProfile the full crawls into FILE.<province>.prof")
+    parser.add_argument("--html-only", action="store_true", help="every report an HTML page (no PDF/DOCX)")
     parser.add_argument("--no-wget", action="store_true")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra Scrapy setting for every crawl (e.g. NIANBAO_PARSE_PROCESSES=0)")
+    parser.add_argument("--variant", action="append", default=[], metavar="LABEL:NAME=VALUE[,NAME=VALUE]",
+                        help="also time the full crawl with these settings (repeatable), e.g."
+                             " threads:NIANBAO_PARSE_PROCESSES=0")
     args = parser.parse_args()
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     workdir = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
-    handle = crawl_web.start(args.departments)
+    registry = workdir / "registry.yml"
+    web_proc, web = start_web(args.departments, registry, args.html_only)
+    extra = tuple(args.set)
     try:
-        expected = sum(len(world.expected_reports(handle.world, p)) for p in PROVINCES)
-        print(f"web: {len(handle.world.sites)} sites, {len(handle.world.bodies)} bodies,"
-              f" {expected} reachable reports ({args.departments} extra bodies per ok site)")
-        registry = workdir / "registry.yml"
-        registry.write_text(yaml.safe_dump({"sites": world.registry_entries(handle)}, allow_unicode=True),
-                            encoding="utf-8")
-        crawl_all(registry, workdir, "warm")  # fills the sandbox's memo: the timed runs measure the crawler
-        full = crawl_all(registry, workdir, "full", profile=args.profile)
-        print(line("nianbao crawl (parse + archive)", full))
-        fetch = crawl_all(registry, workdir, "fetch", FETCH_ONLY)
-        print(line("nianbao crawl (pipelines off)", fetch))
+        expected = sum(web["expected"][p] for p in PROVINCES)
+        print(f"web: {web['sites']} sites, {web['bodies']} bodies, {expected} reachable reports"
+              f" ({args.departments} extra bodies per ok site{', HTML only' if args.html_only else ''})")
+        crawl_all(registry, workdir, "warm", FETCH_ONLY)  # fills the sandbox's memo: the timed runs measure the crawler
+        full = crawl_all(registry, workdir, "full", extra, profile=args.profile)
+        print(line("nianbao crawl (parse + archive)", full), flush=True)
+        variants = {}
+        for n, variant in enumerate(args.variant):
+            label, _, settings = variant.partition(":")
+            variants[label] = crawl_all(registry, workdir, f"variant{n}", (*extra, *settings.split(",")))
+            print(line(f"  … {label}", variants[label]), flush=True)
+        fetch = crawl_all(registry, workdir, "fetch", (*extra, *FETCH_ONLY))
+        print(line("nianbao crawl (pipelines off)", fetch), flush=True)
         if not args.no_wget and shutil.which("wget"):
-            print(line("wget --mirror", wget_mirror(handle, workdir)))
-        print(json.dumps({"full": full, "fetch_only": fetch}))
+            print(line("wget --mirror", wget_mirror(web, workdir)))
+        print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+        print(json.dumps({"full": full, "fetch_only": fetch, "variants": variants}))
     finally:
-        handle.stop()
+        stop_web(web_proc)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -43,14 +43,13 @@ class HtmlPage:
         self.sel = Selector(text=text or "<html></html>")
         base = self.sel.css("base::attr(href)").get()
         self.base = urljoin(url, base) if base else url
+        self._titles: tuple[str, ...] | None = None
 
     def titles(self) -> list[str]:
-        out = []
-        for css in TITLE_SELECTORS:
-            text = discovery.clean(" ".join(self.sel.css(css).getall()))
-            if text:
-                out.append(text)
-        return out
+        if self._titles is None:  # asked for up to three times per page (title, report_year, is_column)
+            texts = (discovery.clean(" ".join(self.sel.css(css).getall())) for css in TITLE_SELECTORS)
+            self._titles = tuple(text for text in texts if text)
+        return list(self._titles)
 
     @property
     def title(self) -> str:
