@@ -199,39 +199,29 @@ def _spread(items: list[str], width: int) -> str:
     return "".join(td(item, colspan=span) for item, span in zip(items, spans, strict=True))
 
 
+class _CellStyle:
+    """This module's Style seen through the sandbox renderer's interface (cells, not raws)."""
+
+    def __init__(self, style: Style):
+        self.style = style
+
+    def label(self, text: str) -> str:
+        return self.style.label(text)
+
+    def vertical(self, text: str) -> str:
+        return self.style.vertical(text)
+
+    def value(self, cell: dict | None) -> str:
+        return self.style.value("" if cell is None else cell["raw"])
+
+
 def html_applications(t: Tables, style: Style) -> str:
-    rows_spec = keys.APPLICATION_ROWS[t.fmt]
-    out = [
-        TABLE_OPEN, "<tbody>",
-        "<tr>" + td(escape(JIGOU_NOTE), rowspan=3, colspan=3) + td("申请人情况", colspan=7) + "</tr>",
-        "<tr>" + td("自然人", rowspan=2) + td("法人或其他组织", colspan=5) + td("总计", rowspan=2) + "</tr>",
-        "<tr>" + "".join(td(style.label(keys.APPLICATION_COLUMN_LABELS[c])) for c in keys.APPLICATION_COLUMNS[1:-1])
-        + "</tr>",
-    ]
-    handled = [r for r in rows_spec if r[0] not in ("new_received", "carried_over", "carried_forward")]
-    group_sizes: dict[str, int] = {}
-    for _key, group, _label in rows_spec:
-        if group:
-            group_sizes[group] = group_sizes.get(group, 0) + 1
-    opened: set[str] = set()
-    for key, group, label in rows_spec:
-        head = ""
-        if key in ("new_received", "carried_over", "carried_forward"):
-            head = td(style.label(label), colspan=3)
-        else:
-            if key == handled[0][0]:
-                head += td(style.vertical(keys.HANDLED_GROUP_LABEL), rowspan=len(handled))
-            if group:
-                if group not in opened:
-                    opened.add(group)
-                    head += td(style.vertical(group), rowspan=group_sizes[group])
-                head += td(style.label(label))
-            else:
-                head += td(style.label(label), colspan=2)
-        values = "".join(td(style.value(t.applications[key][c])) for c in keys.APPLICATION_COLUMNS)
-        out.append(f"<tr>{head}{values}</tr>")
-    out.append("</tbody></table>")
-    return "\n".join(out)
+    """The applications grid with the spec's spans, as the sandbox prints it
+    (sandbox/render_tables.py), with this page's quirks."""
+    from sandbox import render_tables
+
+    table = {row: {col: {"raw": raw} for col, raw in cells.items()} for row, cells in t.applications.items()}
+    return render_tables.applications(table, t.fmt, _CellStyle(style))
 
 
 def html_review(t: Tables, style: Style) -> str:
