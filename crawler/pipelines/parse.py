@@ -34,12 +34,14 @@ def default_processes() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     import signal
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when to stop
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # `parent` is the crawl's pid as the crawl saw it: a worker still starting up
+    # when the crawl is killed would otherwise take its new parent (init) for it
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     import parsers  # noqa: F401  # loaded once per worker, before the first document
 
 
@@ -86,7 +88,7 @@ class ParsePipeline:
         import multiprocessing
 
         return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init)
+                                   initializer=_worker_init, initargs=(os.getpid(),))
 
     async def process_item(self, item, spider=None):
         if item.get("known"):
