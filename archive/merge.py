@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import crossyear
 from .schema import SCHEMA_VERSION
-from .store import ArchiveError, check_archive_file, open_archive, transaction
+from .store import ArchiveError, check_archive_file, open_archive, read_only_column, transaction
 
 # Rows hanging off a report, replaced together with it.
 REPORT_CHILDREN = ("sections", "cells", "checks", "problems", "report_outcomes")
@@ -39,13 +39,7 @@ RUN_TABLES = ("site_status", "fetch_log")
 def check_shard(path: str | Path) -> Path:
     """An existing archive with exactly this nianbao's schema (never writes to it)."""
     path = check_archive_file(path)
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        versions = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
-    except sqlite3.DatabaseError as exc:
-        raise ArchiveError(f"{path}: unreadable schema_migrations ({exc})") from None
-    finally:
-        conn.close()
+    versions = read_only_column(path, "SELECT version FROM schema_migrations", "has an unreadable schema_migrations")
     version = max(versions, default=0)
     if version != SCHEMA_VERSION:
         raise ArchiveError(f"{path} has schema version {version}, this nianbao writes {SCHEMA_VERSION}"

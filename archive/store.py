@@ -30,6 +30,18 @@ class ArchiveError(Exception):
     """The file is missing, not SQLite, or not a nianbao archive (one-line reason)."""
 
 
+def read_only_column(path: Path, sql: str, unreadable: str) -> set:
+    """The first column of a query on a read-only connection; ArchiveError
+    "<path> <unreadable> (<why>)" when SQLite cannot answer it."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {r[0] for r in conn.execute(sql)}
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{path} {unreadable} ({exc})") from None
+    finally:
+        conn.close()
+
+
 def check_archive_file(path: str | Path) -> Path:
     """Raise ArchiveError unless path is an existing nianbao archive; never writes."""
     path = Path(path)
@@ -38,13 +50,8 @@ def check_archive_file(path: str | Path) -> Path:
     with open(path, "rb") as f:
         if f.read(16) != SQLITE_MAGIC:
             raise ArchiveError(f"{path} is not an SQLite database")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError as exc:
-        raise ArchiveError(f"{path} is not a readable SQLite database ({exc})") from None
-    finally:
-        conn.close()
+    names = read_only_column(path, "SELECT name FROM sqlite_master WHERE type='table'",
+                             "is not a readable SQLite database")
     if MARKER_TABLE not in names or "reports" not in names:
         raise ArchiveError(f"{path} is an SQLite database but not a nianbao archive")
     return path

@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox.server import _can_bind_alias  # the sandbox's own test of its 127.0.1.N addresses
+
 from .common import ROOT
 
 
@@ -119,7 +121,7 @@ def run_bad_inputs(workdir: Path) -> dict:
     f = make_inputs(workdir)
     before = dump(f["good"])
     with socket.socket() as busy:  # a port something else holds, on the sandbox's first address
-        busy.bind(("127.0.1.1", 0) if _alias_ok() else ("127.0.0.1", 0))
+        busy.bind(("127.0.1.1", 0) if _can_bind_alias() else ("127.0.0.1", 0))
         busy.listen()
         todo = cases(f, busy.getsockname()[1])
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -129,12 +131,3 @@ def run_bad_inputs(workdir: Path) -> dict:
             case.returncode, case.stderr = done.returncode, done.stderr
     return {"cases": todo, "good_archive_unchanged": dump(f["good"]) == before,
             "missing_created": f["missing"].exists() or (f["folder"] / "merged.db").exists()}
-
-
-def _alias_ok() -> bool:
-    try:
-        with socket.socket() as s:
-            s.bind(("127.0.1.1", 0))
-        return True
-    except OSError:
-        return False
