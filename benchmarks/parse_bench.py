@@ -33,10 +33,11 @@ HTTP_CHARSET = {"combined_table_2019_http_gbk": "GBK"}
 def _chrome(n_bytes: int) -> str:
     """Portal chrome of about n_bytes (UTF-8): menus of column links, a script, a style block."""
     links = []
-    i = 0
-    while sum(len(x.encode()) for x in links) < n_bytes * 0.7:
+    i = size = 0
+    while size < n_bytes * 0.7:
         links.append(f'<li class="menu-item"><a href="/col/col{1000 + i}/index.html" target="_blank" '
                      f'title="政务公开栏目{i}">政务公开栏目{i}</a></li>')
+        size += len(links[-1].encode())
         i += 1
     script = "<script>var menu = " + repr([f"item{k}" for k in range(n_bytes // 60)]) + ";</script>"
     style = "<style>" + " ".join(f".c{k}{{margin:0 {k % 9}px;color:#333}}" for k in range(n_bytes // 120)) + "</style>"

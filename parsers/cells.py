@@ -48,10 +48,17 @@ def parse_number(raw: str) -> tuple[int | float | None, str | None]:
     return value, m["unit"]
 
 
+def _cell_parts(raw: str) -> tuple[str, int | float | None, str | None]:
+    raw = clean(raw).strip()
+    return (raw, *parse_number(raw))
+
+
+_short_cell_parts = lru_cache(maxsize=1 << 14)(_cell_parts)  # cells repeat: "0", "1" …
+
+
 def make_cell(raw: str, unit: str | None = None) -> dict:
     """The canonical cell of a printed text; `unit` is one printed elsewhere (a header)."""
-    raw = clean(raw).strip()
-    value, cell_unit = parse_number(raw)
+    raw, value, cell_unit = _short_cell_parts(raw) if len(raw) < 64 else _cell_parts(raw)
     cell = {"value": value, "raw": raw}
     if cell_unit or (unit and value is not None):
         cell["unit"] = cell_unit or unit

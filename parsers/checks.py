@@ -17,7 +17,8 @@ def _value(table: dict, row: str, col: str):
 
 
 def _check(rule: str, table: str, column: str, left: list, right: list, detail: str) -> dict:
-    if any(v is None for v in left + right):
+    # values are int, float or None: `in` (identity first, then ==) finds exactly the Nones
+    if None in left or None in right:
         return {"rule": rule, "table": table, "column": column, "status": "not_checkable",
                 "left": None, "right": None, "detail": detail}
     lsum, rsum = sum(left), sum(right)
@@ -34,27 +35,46 @@ def _handled_rows(table: dict) -> list[str]:
     return rows
 
 
+def _row_values(table: dict, row: str, columns: tuple[str, ...]) -> list:
+    """[_value(table, row, col) for col in columns], with one row lookup."""
+    cells = table.get(row)
+    if cells is None:
+        return [None] * len(columns)
+    out = []
+    for col in columns:
+        cell = cells.get(col)
+        out.append(None if cell is None else cell.get("value"))
+    return out
+
+
 def application_checks(table: dict) -> list[dict]:
     out = []
     handled = _handled_rows(table)
-    for col in keys.APPLICATION_COLUMNS:
+    columns = keys.APPLICATION_COLUMNS
+    new_received = _row_values(table, "new_received", columns)
+    carried_over = _row_values(table, "carried_over", columns)
+    handled_total = _row_values(table, "handled_total", columns)
+    carried_forward = _row_values(table, "carried_forward", columns)
+    handled_values = [_row_values(table, r, columns) for r in handled]
+    for i, col in enumerate(columns):
         out.append(_check(
             "balance", "applications", col,
-            [_value(table, "new_received", col), _value(table, "carried_over", col)],
-            [_value(table, "handled_total", col), _value(table, "carried_forward", col)],
+            [new_received[i], carried_over[i]],
+            [handled_total[i], carried_forward[i]],
             "new_received + carried_over = handled_total + carried_forward",
         ))
         out.append(_check(
             "handled_sum", "applications", col,
-            [_value(table, "handled_total", col)],
-            [_value(table, r, col) for r in handled] if handled else [None],
+            [handled_total[i]],
+            [values[i] for values in handled_values] if handled else [None],
             "handled_total = sum of handled rows",
         ))
     for row in table:
+        values = _row_values(table, row, columns)  # the six applicant columns, then total
         out.append(_check(
             "row_total", "applications", row,
-            [_value(table, row, "total")],
-            [_value(table, row, c) for c in keys.APPLICATION_COLUMNS[:-1]],
+            values[-1:],
+            values[:-1],
             "total = sum of the six applicant columns",
         ))
     return out

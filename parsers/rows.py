@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from parsers.cells import is_blank, is_value_cell
 from parsers.layouts import GLUED_PREFIX, Tokens
@@ -35,8 +36,16 @@ class FoundRow:
     by_position: bool = False
 
 
-def is_value_token(cell: str) -> bool:
+def _is_value_token(cell: str) -> bool:
     return cell.startswith(GLUED_PREFIX) or is_value_cell(cell)
+
+
+_is_short_value_token = lru_cache(maxsize=1 << 14)(_is_value_token)
+
+
+def is_value_token(cell: str) -> bool:
+    # called for every cell, several times a report; cells repeat ("0", labels)
+    return _is_short_value_token(cell) if len(cell) < 64 else _is_value_token(cell)
 
 
 # Label buffers repeat across reports ("(一)予以公开"), and spec lists are built

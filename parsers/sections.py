@@ -40,13 +40,38 @@ def _headings(key: str, ordinal: str) -> tuple[re.Pattern, ...]:
     return re.compile(_HEADING_LEAD + pattern), re.compile(pattern)
 
 
+# (key, strict pattern, loose pattern) per part; pre-2019 reports shift later parts by one
+_PART_PATTERNS = tuple((key, *_headings(key, _NUM[index : index + 2])) for index, (key, _label) in enumerate(SECTIONS))
+_LEAD_CHARS = "# \t"
+
+
+def _search_heading(strict: re.Pattern, loose: re.Pattern, text: str, pos: int) -> re.Match | None:
+    """strict.search(text, pos) or loose.search(text, pos), scanning less.
+
+    strict is _HEADING_LEAD + loose, and _HEADING_LEAD ends in [# \t]*, which no
+    heading's first character (一 …) can continue: a strict match at p is a
+    loose match at the end of the [# \t] run from p. So no loose match means
+    no strict one, and the leftmost strict match starts no earlier than the
+    [# \t] run before the leftmost loose match. The loose pattern starts with a
+    character class, which the regex engine skips to in C; the strict one's
+    lookbehind makes it try every position. (search(text, start) still sees the
+    characters before `start` for the lookbehind and matches ^ only at 0.)
+    """
+    first = loose.search(text, pos)
+    if first is None:
+        return None
+    start = first.start()
+    while start > pos and text[start - 1] in _LEAD_CHARS:
+        start -= 1
+    return strict.search(text, start) or first
+
+
 def find_parts(text: str) -> list[Part]:
     """The parts found, in document order, each with its body span."""
     found: list[tuple[str, int, int]] = []
     pos = 0
-    for index, (key, _label) in enumerate(SECTIONS):
-        ordinals = _NUM[index : index + 2]  # pre-2019 reports shift later parts by one
-        m = next(filter(None, (p.search(text, pos) for p in _headings(key, ordinals))), None)
+    for key, strict, loose in _PART_PATTERNS:
+        m = _search_heading(strict, loose, text, pos)
         if not m:
             continue
         found.append((key, m.start(), m.end()))
