@@ -134,7 +134,7 @@ def test_stop_half_way_and_resume_equals_uninterrupted(workdir, crawled):
     assert proc.returncode == 1, err[-2000:]
     assert "run the same command again to resume" in err
     jobdir = workdir / "jobs" / "henan"
-    assert (jobdir / "requests.seen").exists()
+    assert (jobdir / "requests.seen.db").exists()
     half = q(db, "SELECT count(*) FROM reports")[0][0]
     assert 0 < half < len(q(full_db, "SELECT id FROM reports"))
 
