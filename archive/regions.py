@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
@@ -109,9 +109,14 @@ def _lineage(code: str) -> list[str]:
     return out
 
 
+@cache
+def _longest() -> int:
+    return max(len(k) for k in _name_index())
+
+
 def _matches(name: str) -> list[list[tuple[str, bool]]]:
     index = _name_index()
-    longest = max(len(k) for k in index)
+    longest = _longest()  # (was recomputed over the whole index for every name: docs/scale.md)
     found, i, last_end = [], 0, 0
     while i < len(name):
         for size in range(min(longest, len(name) - i), _SHORT - 1, -1):
@@ -125,6 +130,7 @@ def _matches(name: str) -> list[list[tuple[str, bool]]]:
     return found
 
 
+@lru_cache(maxsize=4096)  # a crawl or an ingest meets the same few bodies again and again
 def place(name: str | None) -> Place:
     """Place a body by its name; an unknown place is Place() (all None)."""
     if not name:

@@ -9,6 +9,7 @@ insert helpers are not used for writes because they commit on their own.
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 import zlib
 from collections.abc import Iterable
@@ -125,7 +126,8 @@ def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict], *, verb:
         return
     cols = list(rows[0])
     sql = f"{verb} INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
-    conn.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
+    values = operator.itemgetter(*cols)  # a tuple per row (one C call, not a generator per row)
+    conn.executemany(sql, map(values, rows) if len(cols) > 1 else ((values(r),) for r in rows))
 
 
 def upsert_row(conn: sqlite3.Connection, table: str, row: dict, pk: tuple[str, ...] = ("id",)) -> None:

@@ -12,7 +12,11 @@ process, provinces one after another; a first untimed crawl warms the sandbox's
 memo. Figures: pages = responses the spider handled (site_status.pages),
 reports = rows in the archive, time = wall clock of the processes; "net" also
 subtracts each process's startup (until the spider opened: imports, settings,
-archive check), which does not grow with the crawl.
+archive check), which does not grow with the crawl. Each row also gives the load
+average when its first crawl started, and where the CPU went, in ms per page:
+the crawl's reactor (main) thread, its other threads, its parse worker
+processes, and the web server; the reactor thread's startup (until the spider
+opened) apart, like "net".
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -45,7 +50,28 @@ def machine() -> str:
     return f"{cpu}, nproc {os.cpu_count()}, {mem / 1024 / 1024:.0f} GB RAM, Python {platform.python_version()}"
 
 
-def crawl(registry: Path, province: str, db: Path, extra=(), profile: Path | None = None) -> tuple[float, float]:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(stat: str) -> float | None:
+    """utime + stime of /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat."""
+    try:
+        fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def crawl(registry: Path, province: str, db: Path, extra=(), profile: Path | None = None) -> tuple[float, float, dict]:
     cmd = [sys.executable]
     if profile:
         cmd += ["-m", "cProfile", "-o", str(profile)]
@@ -56,11 +82,25 @@ def crawl(registry: Path, province: str, db: Path, extra=(), profile: Path | Non
     # INFO with epoch timestamps, to read when the spider opened (startup ends) off the log
     cmd += ["-s", "LOG_LEVEL=INFO", "-s", "LOG_FORMAT=%(created).3f %(name)s %(message)s"]
     log = db.with_suffix(".log")
+    before = children_cpu()
     start = time.time()
+    main = own = 0.0
+    startup = None  # the reactor thread's CPU when the spider opened
     with log.open("w") as err:
-        subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        while proc.poll() is None:  # the last reading before it exits (0.1 s early at most)
+            main = cpu_seconds(f"/proc/{proc.pid}/task/{proc.pid}/stat") or main
+            own = cpu_seconds(f"/proc/{proc.pid}/stat") or own
+            if startup is None and "Spider opened" in log.read_text(encoding="utf-8", errors="replace"):
+                startup = main
+            time.sleep(0.1)
     end = time.time()
-    return end - start, end - opened_at(log, start)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    total = children_cpu() - before  # the crawl process and its (reaped) parse workers
+    cpu = {"startup": startup or 0.0, "reactor": main - (startup or 0.0), "threads": max(0.0, own - main),
+           "workers": max(0.0, total - own)}
+    return end - start, end - opened_at(log, start), cpu
 
 
 def opened_at(log: Path, default: float) -> float:
@@ -82,20 +122,30 @@ def pages_and_reports(db: Path) -> tuple[int, int]:
     return pages, reports
 
 
+WEB_PID: int | None = None  # the benchmark web's process, for its CPU
+
+
 def crawl_all(registry: Path, workdir: Path, tag: str, extra=(), profile: Path | None = None) -> dict:
     seconds, net, pages, reports = 0.0, 0.0, 0, 0
+    load = load_average()
+    cpu = {"startup": 0.0, "reactor": 0.0, "threads": 0.0, "workers": 0.0}
+    web_before = cpu_seconds(f"/proc/{WEB_PID}/stat") if WEB_PID else None
     for province in PROVINCES:
         db = workdir / f"{tag}-{province}.db"
         prof = profile.with_suffix(f".{province}.prof") if profile else None
-        wall, crawling = crawl(registry, province, db, extra, prof)
+        wall, crawling, used = crawl(registry, province, db, extra, prof)
         seconds, net = seconds + wall, net + crawling
+        cpu = {k: cpu[k] + used[k] for k in cpu}
         p, r = pages_and_reports(db)
         pages, reports = pages + p, reports + r
-    return {"seconds": seconds, "net_seconds": net, "pages": pages, "reports": reports}
+    if web_before is not None:
+        cpu["web"] = (cpu_seconds(f"/proc/{WEB_PID}/stat") or web_before) - web_before
+    return {"seconds": seconds, "net_seconds": net, "pages": pages, "reports": reports, "load": load, "cpu": cpu}
 
 
 def wget_mirror(web: dict, workdir: Path) -> dict:
     """wget --mirror from every portal, robots.txt obeyed, hosts of the sandbox only."""
+    load = load_average()
     out = workdir / "wget"
     hosts = sorted({urlsplit(u).hostname for u in web["portals"]})
     cmd = ["wget", "--mirror", "--no-verbose", "--tries=1", "--timeout=20", "--span-hosts",
@@ -109,21 +159,29 @@ def wget_mirror(web: dict, workdir: Path) -> dict:
         u = urlsplit(url)
         if (out / u.netloc / u.path.lstrip("/")).is_file():
             found += 1
-    return {"seconds": seconds, "net_seconds": seconds, "pages": len(files), "reports": found}
+    return {"seconds": seconds, "net_seconds": seconds, "pages": len(files), "reports": found, "load": load}
 
 
 def line(name: str, r: dict) -> str:
     net = r["net_seconds"]
-    return (f"  {name:<34} {r['seconds']:7.1f} s  pages {r['pages']:>6} ({r['pages'] / r['seconds']:6.1f}/s)"
-            f"  reports {r['reports']:>5} ({r['reports'] / r['seconds']:6.1f}/s)"
-            f"  net of startup {net:6.1f} s: {r['pages'] / net:6.1f} pages/s, {r['reports'] / net:6.1f} reports/s")
+    out = (f"  {name:<34} {r['seconds']:7.1f} s  pages {r['pages']:>6} ({r['pages'] / r['seconds']:6.1f}/s)"
+           f"  reports {r['reports']:>5} ({r['reports'] / r['seconds']:6.1f}/s)"
+           f"  net of startup {net:6.1f} s: {r['pages'] / net:6.1f} pages/s, {r['reports'] / net:6.1f} reports/s")
+    if "load" in r:
+        out += f"  [load {r['load']}]"
+    if r.get("cpu") and r["pages"]:
+        out += "\n  " + " " * 34 + " CPU ms/page: " + ", ".join(
+            f"{k} {v * 1000 / r['pages']:.1f}" for k, v in r["cpu"].items() if k != "startup")
+        out += f"; startup {r['cpu']['startup']:.1f} s CPU"
+    return out
 
 
 def start_web(departments: int, registry: Path, html_only: bool) -> tuple[subprocess.Popen, dict]:
     cmd = [sys.executable, "-m", "benchmarks.crawl_web", "--departments", str(departments), "--registry", str(registry)]
     if html_only:
         cmd.append("--html-only")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    with (registry.parent / "web.log").open("w") as log:  # connection resets by crawlers that hung up, …
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
     ready = proc.stdout.readline()
     if not ready:
         proc.wait()
@@ -152,10 +210,12 @@ def main() -> None:
                         help="also time the full crawl with these settings (repeatable), e.g."
                              " threads:NIANBAO_PARSE_PROCESSES=0")
     args = parser.parse_args()
-    print(f"machine: {machine()}; load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    global WEB_PID
+    print(f"machine: {machine()}; load average {load_average()}")
     workdir = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
     registry = workdir / "registry.yml"
     web_proc, web = start_web(args.departments, registry, args.html_only)
+    WEB_PID = web_proc.pid
     extra = tuple(args.set)
     try:
         expected = sum(web["expected"][p] for p in PROVINCES)
@@ -173,7 +233,7 @@ def main() -> None:
         print(line("nianbao crawl (pipelines off)", fetch), flush=True)
         if not args.no_wget and shutil.which("wget"):
             print(line("wget --mirror", wget_mirror(web, workdir)))
-        print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+        print(f"load average after: {load_average()}")
         print(json.dumps({"full": full, "fetch_only": fetch, "variants": variants}))
     finally:
         stop_web(web_proc)

@@ -45,8 +45,11 @@ PAGER_TEXT = re.compile(r"^(下一?页|后一?页|尾页|末页|上一?页|前�
 PAGER_URL = re.compile(r"(index_\d+\.s?html?$|[?&](page|pageNo|pageNum|pageIndex|p)=\d+)", re.I)
 
 
+SPACES = re.compile(r"\s+")
+
+
 def clean(text: str | None) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
+    return SPACES.sub(" ", text).strip() if text else ""
 
 
 def report_year(title: str | None) -> int | None:

@@ -8,9 +8,12 @@ report_page.html (a report with a PDF copy attached).
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 from urllib.parse import urldefrag, urljoin
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from crawler import discovery
 from crawler.pages.base import Link, expect_count
@@ -35,51 +38,127 @@ REPORT_PARTS = tuple(re.compile(p) for p in (
     r"主动公开政府信息", r"收到和处理政府信息公开申请|依申请公开政府信息", r"行政复议", r"存在的主要问题|改进情况",
 ))
 BREADCRUMB = ".breadcrumb ::text, .crumb ::text, .position ::text, .location ::text, .dqwz ::text"
+HEAD_SELECTORS = ("title::text", "h1 ::text", "h2 ::text", BREADCRUMB)  # is_column looks for 年报 in these
+BODY_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style)]"
+
+# Discovery runs in the crawl's reactor thread, its bottleneck (docs/scale.md), so
+# HTML pages are not queried through parsel's Selector calls (a CSS translation, an
+# evaluator and a Selector object per call, one call per link for its text) but
+# with XPaths compiled once: the very XPath parsel would evaluate for the CSS
+# (HTMLTranslator), or, for groups of class selectors (`.a ::text, .b ::text`),
+# the same text nodes found faster (`_class_texts`). Anything that is not an
+# HTML tree (a page starting with <?xml) still goes through parsel.
+CLASS_PART = re.compile(r"\.([\w-]+) ::text")
+XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() collapses
+
+
+@cache
+def _xpath(css: str | None = None, xpath: str | None = None) -> etree.XPath:
+    return etree.XPath(xpath or HTMLTranslator().css_to_xpath(css), smart_strings=False)
+
+
+@cache
+def _class_group(css: str) -> tuple[frozenset, etree.XPath] | None:
+    """For `.a ::text, .b ::text`: the class tokens, and an XPath of the elements whose
+    class attribute contains one of them as a substring (a superset, narrowed in Python)."""
+    parts = [CLASS_PART.fullmatch(part.strip()) for part in css.split(",")]
+    if not all(parts):
+        return None
+    tokens = frozenset(m.group(1) for m in parts)
+    return tokens, _xpath(xpath="descendant-or-self::*[" + " or ".join(f"contains(@class, '{t}')" for t in sorted(tokens)) + "]")
+
+
+def _class_texts(root, tokens: frozenset, candidates: etree.XPath) -> list[str]:
+    """The text nodes the union of `.token ::text` selects: those under an element with one
+    of the tokens in its class, in document order, each once (nested matches included once)."""
+    out, last = [], None
+    text_of = _xpath("::text")
+    for el in candidates(root):  # document order
+        if tokens.isdisjoint(XML_SPACE.split(el.get("class", ""))):
+            continue
+        if last is not None and any(a is last for a in el.iterancestors()):
+            continue  # inside the previous match: its text nodes are in already
+        out.extend(text_of(el))
+        last = el
+    return out
+
+
+@lru_cache(maxsize=8192)
+def _absolute(base: str, href: str) -> str:
+    """A link's URL (listings repeat their navigation links on every page)."""
+    url = urljoin(base, href)
+    return urldefrag(url)[0] if "#" in url else url
 
 
 class HtmlPage:
     def __init__(self, text: str, url: str):
         self.url = url
         self.sel = Selector(text=text or "<html></html>")
-        base = self.sel.css("base::attr(href)").get()
-        self.base = urljoin(url, base) if base else url
-        self._titles: tuple[str, ...] | None = None
+        self.root = self.sel.root if self.sel.type == "html" else None  # None: parsel's calls
+        base = self._select("base::attr(href)")
+        self.base = urljoin(url, base[0]) if base else url
+        self._titles: list[str] = []
+        self._selectors_done = 0  # titles are computed as far as asked for
+        self._year: int | None | bool = False  # False: not computed yet
+
+    def _select(self, css: str) -> list[str]:
+        """What parsel's `sel.css(css).getall()` returns, for attribute and text selectors."""
+        if self.root is None:
+            return self.sel.css(css).getall()
+        group = _class_group(css)
+        return _class_texts(self.root, *group) if group else _xpath(css)(self.root)
+
+    def _each_title(self):
+        """The page's non-empty titles, most specific first, each selector evaluated once
+        and only when needed (a report page's first title usually names its year)."""
+        i = 0
+        while True:
+            if i < len(self._titles):
+                yield self._titles[i]
+                i += 1
+            elif self._selectors_done < len(TITLE_SELECTORS):
+                css = TITLE_SELECTORS[self._selectors_done]
+                self._selectors_done += 1
+                text = discovery.clean(" ".join(self._select(css)))
+                if text:
+                    self._titles.append(text)
+            else:
+                return
 
     def titles(self) -> list[str]:
-        if self._titles is None:  # asked for up to three times per page (title, report_year, is_column)
-            texts = (discovery.clean(" ".join(self.sel.css(css).getall())) for css in TITLE_SELECTORS)
-            self._titles = tuple(text for text in texts if text)
-        return list(self._titles)
+        return list(self._each_title())
 
     @property
     def title(self) -> str:
-        t = self.titles()
-        return t[0] if t else ""
+        return next(self._each_title(), "")
 
     def report_year(self) -> int | None:
         """The year of the report this page is, judged by its title(s)."""
-        for t in self.titles():
-            year = discovery.report_year(t)
-            if year:
-                return year
-        return None
+        if self._year is False:
+            self._year = next((year for year in map(discovery.report_year, self._each_title()) if year), None)
+        return self._year
 
     def is_column(self) -> bool:
         """An annual-report column: URL shape, heading or breadcrumb says 年报."""
         if discovery.is_column_url(self.url):
             return True
-        heads = " ".join(self.sel.css(f"title::text, h1 ::text, h2 ::text, {BREADCRUMB}").getall())
-        return bool(discovery.COLUMN_TEXT.search(heads)) and self.report_year() is None
+        # (parsel joined all these texts with spaces and searched that: the same, as
+        # the pattern has no space in it)
+        said = any(discovery.COLUMN_TEXT.search(t) for css in HEAD_SELECTORS for t in self._select(css))
+        return said and self.report_year() is None
 
     def links(self) -> list[Link]:
         out, seen = [], set()
-        for a in self.sel.css(LINK_SELECTOR):
-            href = (a.attrib.get("href") or "").strip()
+        anchors = (_xpath(LINK_SELECTOR)(self.root) if self.root is not None
+                   else [a.root for a in self.sel.css(LINK_SELECTOR)])
+        text_of = _xpath("::text")
+        for a in anchors:
+            href = (a.get("href") or "").strip()
             if not href or href.startswith("#"):
                 continue
-            url = urldefrag(urljoin(self.base, href))[0]
-            text = discovery.clean(" ".join(a.css("::text").getall())) or discovery.clean(a.attrib.get("title"))
-            title = discovery.clean(a.attrib.get("title"))
+            url = _absolute(self.base, href)
+            title = discovery.clean(a.get("title"))
+            text = discovery.clean(" ".join(text_of(a))) or title
             if title and len(title) > len(text):
                 text = title  # listings truncate long titles in the text but keep them in title=
             if (url, text) in seen:
@@ -91,8 +170,10 @@ class HtmlPage:
     def is_wrapper(self) -> bool:
         """A report title over a page that only links the report file: the
         article page TRS and Hanweb put around an attached PDF/Word report."""
-        text = "".join(self.sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
+        texts = (_xpath(xpath=BODY_TEXT)(self.root) if self.root is not None
+                 else self.sel.xpath(BODY_TEXT).getall())
+        text = "".join(texts)
         return sum(1 for part in REPORT_PARTS if part.search(text)) < 2
 
     def scripts(self) -> str:
-        return "\n".join(self.sel.css("script::text").getall())
+        return "\n".join(self._select("script::text"))

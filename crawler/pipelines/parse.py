@@ -14,6 +14,17 @@ the documents in flight are still parsed and archived. `NIANBAO_PARSE_PROCESSES
 A worker that dies (a crash in a native library, the OOM killer) breaks the
 pool: it is replaced once per document, and a document that breaks the
 replacement too counts as a parse failure like any exception.
+
+Stored in the workers (`NIANBAO_STORE_IN_WORKERS`, default on with worker
+processes and the full pipeline chain): a worker also does what the dedupe,
+snapshot and archive pipelines would do in the reactor thread — the same step
+functions, in the same order, each save its own transaction — on its own
+connection to the archive (WAL: one writer at a time, the others wait on
+SQLite's lock). The reactor thread, the crawl's bottleneck (docs/scale.md),
+then only ships the bytes and gets back ids and counts; those pipelines pass
+the items through. What a kill -9 leaves is what it left before: whole saves.
+A worker orphaned by a kill -9 may finish the save in hand (and the ones
+queued to it) during its last second, each whole, beside a restarted crawl.
 """
 
 from __future__ import annotations
@@ -62,15 +73,67 @@ def _parse(body: bytes, url: str, filename: str | None, content_type: str | None
     return parse_document(body, source=url, filename=filename, content_type=content_type)
 
 
+# What a worker needs of an item to store it (RawDocument fields).
+DOC_FIELDS = ("url", "site", "status", "headers", "body", "content_type", "filename", "fetched_at", "title",
+              "not_modified")
+_ARCHIVES: dict[str, object] = {}  # in a worker: archive path -> its own connection
+
+
+def _archive(path: str):
+    db = _ARCHIVES.get(path)
+    if db is None:
+        import atexit
+
+        from crawler.archive_db import open_for_crawl
+
+        db = _ARCHIVES[path] = open_for_crawl(path)
+        atexit.register(db.conn.close)
+    return db
+
+
+def _store(path: str, doc: dict) -> dict:
+    """In a worker: dedupe, snapshot, parse and archive one document, as the
+    pipelines would in the reactor thread. Returns what the reactor counts."""
+    from crawler.pipelines import archive, dedupe, snapshot
+
+    db = _archive(path)
+    out = {}
+    out["sha256"], out["known"] = dedupe.judge(db, doc["url"], doc["body"], doc.get("not_modified"))
+    out["snapshot_id"], out["created"] = snapshot.store(db, doc)
+    if out["known"]:
+        return out  # bytes already archived and parsed when first seen
+    try:
+        record = _parse(doc["body"], doc["url"], doc.get("filename"), doc.get("content_type"))
+    except Exception as exc:  # one unparseable document must not stop a province's crawl
+        out["parse_error"] = f"{type(exc).__name__}: {exc}"
+        return out
+    out["report"] = archive.store(db, record, {**doc, "snapshot_id": out["snapshot_id"]})
+    return out
+
+
+def _full_chain(settings) -> bool:
+    """The dedupe, snapshot and archive pipelines are all on (a worker does all three)."""
+    on = {getattr(k, "__name__", str(k).rsplit(".", 1)[-1])
+          for k, v in settings.getwithbase("ITEM_PIPELINES").items() if v is not None}
+    return {"DedupePipeline", "SnapshotPipeline", "ArchivePipeline"} <= on
+
+
 class ParsePipeline:
-    def __init__(self, processes: int = 0):
+    def __init__(self, processes: int = 0, crawler=None, store: bool = False):
         self.processes = processes
+        self.crawler = crawler
         self.executor: ProcessPoolExecutor | None = None
+        self.db_path = crawler.settings.get("NIANBAO_DB") if crawler is not None else None
+        self.store = bool(store and processes > 0 and crawler is not None)
+        if self.store:
+            crawler.nianbao_stored_in_workers = True  # archive_db.stored_in_workers
 
     @classmethod
     def from_crawler(cls, crawler):
         value = crawler.settings.get("NIANBAO_PARSE_PROCESSES")
-        return cls(default_processes() if value in (None, "", "auto") else int(value))
+        processes = default_processes() if value in (None, "", "auto") else int(value)
+        store = crawler.settings.getbool("NIANBAO_STORE_IN_WORKERS", True) and _full_chain(crawler.settings)
+        return cls(processes, crawler, store)
 
     def open_spider(self, spider=None):
         from parsers import parse_document  # the parsers package; imported when a crawl opens
@@ -91,32 +154,53 @@ class ParsePipeline:
                                    initializer=_worker_init, initargs=(os.getpid(),))
 
     async def process_item(self, item, spider=None):
+        if self.store:
+            return await self._store(item)
         if item.get("known"):
             return item  # bytes already archived and parsed when first seen
         args = (item["body"], item["url"], item.get("filename"), item.get("content_type"))
         try:
-            item["record"] = await (self._in_process(args) if self.executor is not None else self._in_thread(args))
+            item["record"] = await (self._in_process(_parse, *args) if self.executor is not None
+                                    else self._in_thread(args))
         except Exception as exc:  # one unparseable document must not stop a province's crawl
             logger.error("parse failed for %s: %s: %s", item["url"], type(exc).__name__, exc)
             item["record"] = None
         return item
+
+    async def _store(self, item):
+        from crawler.pipelines.archive import counted
+        from crawler.sitestats import count
+
+        try:
+            out = await self._in_process(_store, self.db_path, {k: item.get(k) for k in DOC_FIELDS})
+        except BrokenProcessPool as exc:  # broke the replacement pool too
+            logger.error("parse failed for %s: %s: %s", item["url"], type(exc).__name__, exc)
+            return item
+        for key in ("sha256", "known", "snapshot_id", "created"):
+            item[key] = out[key]
+        count(self.crawler, "snapshots_new" if out["created"] else "sightings")
+        if "parse_error" in out:
+            logger.error("parse failed for %s: %s", item["url"], out["parse_error"])
+        elif "report" in out:
+            counted(self.crawler, item["url"], out["report"])
+        return item  # no "record": the archive pipeline has nothing left to do
 
     async def _in_thread(self, args):
         body, url, filename, content_type = args
         return await maybe_deferred_to_future(deferToThread(
             self.parse_document, body, source=url, filename=filename, content_type=content_type))
 
-    async def _in_process(self, args):
+    async def _in_process(self, fn, *args):
         for attempt in (1, 2):
             executor = self.executor
             try:
-                return await self._wait(executor.submit(_parse, *args))
+                return await self._wait(executor.submit(fn, *args))
             except BrokenProcessPool:
                 if attempt == 2 or self.executor is None:
                     raise
                 if self.executor is executor:  # the first to notice replaces it
                     logger.warning("a parse worker died (on %s or a document parsed beside it):"
-                                   " starting a new pool", args[1])
+                                   " starting a new pool", _url(fn, args))
                     executor.shutdown(wait=False, cancel_futures=True)
                     self.executor = self._new_executor()
 
@@ -127,3 +211,7 @@ class ParsePipeline:
         if is_asyncio_reactor_installed():
             return await asyncio.wrap_future(future)
         return await maybe_deferred_to_future(deferToThread(future.result))
+
+
+def _url(fn, args) -> str:
+    return args[1]["url"] if fn is _store else args[1]

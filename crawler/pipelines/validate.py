@@ -13,7 +13,7 @@ class ValidatePipeline:
         missing = [k for k in REQUIRED if item.get(k) in (None, "")]
         if missing:
             raise DropItem(f"missing {', '.join(missing)}: {item.get('url')}")
-        if not isinstance(item["body"], bytes) or not item["body"].strip():
+        if not isinstance(item["body"], bytes) or not item["body"] or item["body"].isspace():  # (no stripped copy)
             raise DropItem(f"empty body: {item['url']}")
         if len(item["body"]) > MAX_BYTES:
             raise DropItem(f"over {MAX_BYTES} bytes: {item['url']}")
