@@ -1,0 +1,171 @@
+"""Facet counts and row counts of table pages (archive/site.py's cache over an immutable
+archive): exactly what a GROUP BY over the file says, the same JSON as plain Datasette,
+answered from the cache the second time, never stale, never for SQL typed by users."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sqlite3
+import urllib.parse
+
+import pytest
+
+from archive.site import archive_databases, make_datasette, warm_site
+from benchmarks import archive_generate
+
+FACETS = ("province", "year", "level", "format", "check_status")
+Q = urllib.parse.quote
+
+
+@pytest.fixture(scope="module")
+def archive_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("facets") / "fac.db"
+    archive_generate.generate(path, 600)
+    return path
+
+
+@pytest.fixture(scope="module")
+def sites(archive_path):
+    cached = make_datasette(archive_path)
+    asyncio.run(warm_site(cached))
+    return cached, make_datasette(archive_path, cache=False)
+
+
+def get(ds, path):
+    async def go():
+        return await ds.client.get(path)
+
+    response = asyncio.run(go())
+    assert response.status_code == 200, (path, response.text[:300])
+    return response
+
+
+def sql_facets(path, where="", params=(), limit=30):
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    clause = f"WHERE {where}" if where else ""
+    out = {
+        col: [
+            tuple(r)
+            for r in conn.execute(
+                f"SELECT {col}, count(*) AS n FROM reports {clause} {'AND' if where else 'WHERE'}"
+                f" {col} IS NOT NULL GROUP BY {col} ORDER BY n DESC, {col} LIMIT {limit}",
+                params,
+            )
+        ]
+        for col in FACETS
+    }
+    total = conn.execute(f"SELECT count(*) FROM reports {clause}", params).fetchone()[0]
+    conn.close()
+    return total, out
+
+
+def page_facets(data):
+    return {
+        name: [(r["value"], r["count"]) for r in f["results"]] for name, f in data["facet_results"].items()
+    }
+
+
+CASES = [  # the first 600 generated reports: county governments of 北京, 天津, 河北
+    ("", "", ()),
+    ("province=" + Q("河北省"), "province = ?", ("河北省",)),
+    ("year=2021&check_status=failed", "year = ? AND check_status = ?", (2021, "failed")),
+    ("_search=" + Q("县人民政府"), "organization LIKE ? OR title LIKE ?", ("%县人民政府%",) * 2),  # FTS
+    ("_search=" + Q("新区"), "organization LIKE ? OR title LIKE ?", ("%新区%",) * 2),  # LIKE fallback
+    ("format=2019&_search=" + Q("区人民"), "format = '2019' AND title LIKE ?", ("%区人民%",)),
+]
+
+
+@pytest.mark.parametrize(("query", "where", "params"), CASES)
+def test_facet_counts_equal_a_group_by(sites, archive_path, query, where, params):
+    cached, plain = sites
+    total, expected = sql_facets(archive_path, where, params)
+    assert total > 0
+    url = f"/fac/reports.json?{query}"
+    first = get(cached, url).json()
+    again = get(cached, url).json()
+    before = get(plain, url).json()
+    assert page_facets(first) == expected
+    assert first["filtered_table_rows_count"] == total
+    # the whole JSON (rows, counts, facet toggle URLs, truncation) is plain Datasette's
+    keys = ("rows", "filtered_table_rows_count", "facet_results")
+    for data in (first, again):
+        assert {k: data[k] for k in keys} == {k: before[k] for k in keys}
+
+
+def test_facet_size_extra_facets_and_html(sites):
+    cached, plain = sites
+    for url in (
+        "/fac/reports.json?_facet_size=2&year=2020",
+        "/fac/reports.json?_facet=city&_facet=county&format=2021",
+        "/fac/checks.json",
+        "/fac/bodies.json?province=" + Q("天津市"),
+    ):
+        assert get(cached, url).json()["facet_results"] == get(plain, url).json()["facet_results"], url
+
+    def html(ds):  # without the "Queries took … ms" line
+        text = get(ds, "/fac/reports?province=" + Q("北京市")).text
+        return re.sub(r"took [0-9.]+ms", "", text)
+
+    assert html(cached) == html(plain)
+
+
+def test_second_request_comes_from_the_cache(sites):
+    cached, _ = sites
+    (db,) = archive_databases(cached)
+    url = "/fac/reports.json?year=2022&_search=" + Q("县人民")
+    get(cached, url)
+    misses = db.stats["misses"]
+    get(cached, url)
+    assert db.stats["misses"] == misses
+    # the default pages were computed before the first visitor and are never evicted
+    db.cache.clear()
+    get(cached, "/fac/reports.json")
+    assert db.stats["misses"] == misses
+
+
+def test_sql_typed_by_users_and_volatile_filters_always_run(sites):
+    cached, _ = sites
+    (db,) = archive_databases(cached)
+    for _ in range(2):
+        misses, hits = db.stats["misses"], db.stats["hits"]
+        get(
+            cached,
+            "/fac.json?sql=" + Q("select province as value, count(*) as count from reports group by 1"),
+        )
+        get(cached, "/fac/search.json?q=" + Q("政府"))
+        assert (db.stats["misses"], db.stats["hits"]) == (misses, hits)
+    counts = set()
+    for _ in range(4):
+        data = get(cached, "/fac/reports.json?_where=" + Q("random() % 2 = 0")).json()
+        counts.add(data["filtered_table_rows_count"])
+    assert len(counts) > 1  # computed each time, never frozen by the cache
+
+
+def test_cache_cannot_outlive_the_file(tmp_path):
+    path = tmp_path / "live.db"
+    archive_generate.generate(path, 50)
+    ds = make_datasette(path)
+    (db,) = archive_databases(ds)
+    url = "/live/reports.json?year=2019"
+    assert get(ds, url).json()["filtered_table_rows_count"] == 10
+    assert len(db.cache) > 0
+    # the file is replaced by a bigger archive under the same name (a new build, a merge)
+    archive_generate.generate(tmp_path / "big.db", 100)
+    os.replace(tmp_path / "big.db", path)
+    assert not db.cache_valid() and len(db.cache) == 0
+    misses = db.stats["misses"]
+    get(ds, url)
+    assert db.stats["misses"] == misses  # bypassed, not refilled: the identity no longer matches
+
+
+def test_a_bad_search_fails_as_before(sites):
+    cached, plain = sites
+    url = "/fac/reports.json?_searchmode=raw&_search=" + Q('"unbalanced')
+
+    async def go(ds):
+        return await ds.client.get(url)
+
+    before, after = asyncio.run(go(plain)), asyncio.run(go(cached))
+    assert after.status_code == before.status_code and after.json()["error"] == before.json()["error"]
