@@ -36,7 +36,7 @@ test: setup system-deps lint
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python -m benchmarks.run_all
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

