@@ -188,13 +188,7 @@ class BigWeb:
         entries = [self.entry(i) for i in range(first, last)]
         rows = [SimpleNamespace(title=self.title(e), path=e.path, date=self.templates[(e.year, e.variant)][1])
                 for e in entries]
-        links = [f"共{n}页 当前第{k}页", f'<a href="{static.page_name(1)}">首页</a>']
-        if k > 1:
-            links.append(f'<a href="{static.page_name(k - 1)}">上一页</a>')
-        if k < n:
-            links.append(f'<a href="{static.page_name(k + 1)}">下一页</a>')
-        links.append(f'<a href="{static.page_name(n)}">尾页</a>')
-        pager = '<div class="pager">' + " ".join(links) + "</div>"
+        pager = static.pager(k, n)
         col = SimpleNamespace(name=self.column_name(column), path=self.column_path(column))
         html = render_html.listing(self.site, col, render_html.entry_list(rows, lambda r: r.path), pager)
         return html.encode("utf-8")

@@ -181,11 +181,17 @@ def start_web(departments: int, registry: Path, html_only: bool) -> tuple[subpro
     if html_only:
         cmd.append("--html-only")
     with (registry.parent / "web.log").open("w") as log:  # connection resets by crawlers that hung up, …
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
+        return launch_web(cmd, "the benchmark web", stderr=log)
+
+
+def launch_web(cmd: list[str], what: str, stderr=None) -> tuple[subprocess.Popen, dict]:
+    """A web in its own process (own GIL): started, its JSON "ready" line read.
+    It stops when its stdin closes (stop_web)."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True)
     ready = proc.stdout.readline()
     if not ready:
         proc.wait()
-        raise SystemExit(f"the benchmark web did not start (exit {proc.returncode})")
+        raise SystemExit(f"{what} did not start (exit {proc.returncode})")
     return proc, json.loads(ready)
 
 

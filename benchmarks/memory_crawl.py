@@ -38,7 +38,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks.crawl_bench import NO_POLITENESS, ROOT, machine, pages_and_reports
+from benchmarks.crawl_bench import NO_POLITENESS, ROOT, launch_web, machine, pages_and_reports, stop_web
 
 PROGRESS = re.compile(r"pages (\d+) · reports found (\d+)")
 MAX_ITEM_ERRORS = 20
@@ -239,21 +239,7 @@ def peak_rss_crawl(registry: Path, province: str, db: Path, extra=()) -> tuple[i
 # --- the big web --------------------------------------------------------------------------
 def start_big_web(pages: int, registry: Path) -> tuple[subprocess.Popen, dict]:
     cmd = [sys.executable, "-m", "benchmarks.big_web", "--pages", str(pages), "--registry", str(registry)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    ready = proc.stdout.readline()
-    if not ready:
-        proc.wait()
-        raise SystemExit(f"the big web did not start (exit {proc.returncode})")
-    return proc, json.loads(ready)
-
-
-def stop_web(proc: subprocess.Popen) -> None:
-    proc.stdin.close()  # the web stops when its stdin closes
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return launch_web(cmd, "the big web")
 
 
 def at_fraction(samples: list[dict], fraction: float, key: str) -> int:

@@ -22,6 +22,17 @@ def attachment_path(column, item_id: int, date: str, ext: str) -> str:
     return f"/uploadfiles/{date[:4]}/{item_id}.{ext}"
 
 
+def pager(k: int, n: int) -> str:
+    """The static CMS's pager of listing page k of n: 首页 上一页 下一页 尾页 links."""
+    links = [f"共{n}页 当前第{k}页", f'<a href="{page_name(1)}">首页</a>']
+    if k > 1:
+        links.append(f'<a href="{page_name(k - 1)}">上一页</a>')
+    if k < n:
+        links.append(f'<a href="{page_name(k + 1)}">下一页</a>')
+    links.append(f'<a href="{page_name(n)}">尾页</a>')
+    return '<div class="pager">' + " ".join(links) + "</div>"
+
+
 def page_name(k: int) -> str:  # k is 1-based here, as on such sites
     return "index.htm" if k == 1 else f"index_{k}.htm"
 
@@ -33,15 +44,8 @@ def listing_routes(site, column) -> dict:
     subcolumns = [c for c in site.columns if c.parent == column.key]
 
     def render(k: int) -> str:
-        links = [f"共{n}页 当前第{k}页", f'<a href="{page_name(1)}">首页</a>']
-        if k > 1:
-            links.append(f'<a href="{page_name(k - 1)}">上一页</a>')
-        if k < n:
-            links.append(f'<a href="{page_name(k + 1)}">下一页</a>')
-        links.append(f'<a href="{page_name(n)}">尾页</a>')
-        pager = '<div class="pager">' + " ".join(links) + "</div>"
         return render_html.listing(site, column, render_html.entry_list(pages[k - 1], lambda e: e.path),
-                                   pager, subcolumns)
+                                   pager(k, n), subcolumns)
 
     routes = {folder + page_name(k): (lambda k=k: render(k)) for k in range(1, n + 1)}
     routes[folder] = routes[folder + "index.htm"]
