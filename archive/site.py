@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from .schema import COUNTS_TABLE, FTS_CONTENT, read_counts
 from .store import check_archive_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ SETTINGS = {
 }
 WARM_LIMIT_MS = 60 * 60 * 1000  # start-up work may take long on a huge file; pages may not
 CACHE_ENTRIES = 2048  # (table, filter) answers kept; each is a few dozen values
+UNCOUNTED_LIMIT_MS = 2000  # a table without stored counts (FTS segments …) counted at most this long
 
 # Datasette 0.65's ColumnFacet and TableView SQL (datasette/facets.py, views/table.py).
 _FACET_SQL = re.compile(
@@ -141,6 +143,8 @@ def _database_class():
             self.stats = Counter()
             self._inner_prefix: dict[str, str] = {}
             self._prepared = False
+            self.stored_totals: dict[str, int] = {}  # row_counts (archive/schema.py), read once
+            self.stored_facets: dict[tuple[str, str], list] = {}
             self.warming = False  # answers computed now are pinned (the default pages)
 
         # -- cache bookkeeping -------------------------------------------------
@@ -149,9 +153,11 @@ def _database_class():
                 same = file_identity(self.path) == self.identity
             except OSError:
                 same = False
-            if not same:
+            if not same:  # counts of another file: forget them all, count the new one as plain Datasette
                 self.cache.clear()
                 self.pinned.clear()
+                self.stored_totals, self.stored_facets = {}, {}
+                self._cached_table_counts = None
             return same
 
         def clear_cache(self) -> None:
@@ -208,8 +214,9 @@ def _database_class():
                 if _VOLATILE.search(where):
                     return await super().execute(sql, **plain)
                 table = self._table_for(count["table"])
-                if not where:  # Datasette counted every table of the immutable file once
-                    known = (self._cached_table_counts or {}).get(table or count["table"].strip("[]"))
+                if not where:  # stored by the archive's triggers, or counted once for the immutable file
+                    name = table or count["table"].strip("[]")
+                    known = self.stored_totals.get(name, (self._cached_table_counts or {}).get(name))
                     if known is not None:
                         self.stats["hits"] += 1
                         return _results(("count(*)",), [(known,)])
@@ -225,6 +232,9 @@ def _database_class():
             table, where = self._split_inner(facet["inner"])
             if _VOLATILE.search(facet["inner"] if table is None else where):
                 return await super().execute(sql, **plain)
+            if table is not None and not where and (table, column) in self.stored_facets:
+                self.stats["hits"] += 1
+                return _results(("value", "count"), self.stored_facets[table, column][: int(facet["limit"])])
             if table is not None and where and column in self.facet_tables.get(table, ()):
                 group = await self._group(table, where, frozen, params)
                 if group is not None:
@@ -260,6 +270,7 @@ def _database_class():
             if self._prepared:
                 return
             self._prepared = True
+            await self._load_stored_counts()
             for table in list(self.facet_tables):
                 columns = await self.table_columns(table)
                 if not columns:  # a table this (older) archive lacks
@@ -271,6 +282,44 @@ def _database_class():
                     select = f"rowid, {select}"
                 self._inner_prefix[table] = f"select {select} from {_escape(table)} "
                 self.facet_tables[table] = [c for c in self.facet_tables[table] if c in columns]
+
+        async def _load_stored_counts(self) -> None:
+            """The row counts and facet value counts the archive's triggers keep
+            (an archive older than schema 7 has none: everything is counted)."""
+            if COUNTS_TABLE not in await self.table_names():
+                return
+            rows = await super().execute(f"select table_name, column_name, value, n from {COUNTS_TABLE}")
+            totals, facets = read_counts(rows.rows)
+            for fts, content in FTS_CONTENT.items():  # same rows as their table, kept by triggers
+                totals[fts] = totals[content]
+            self.stored_totals = totals
+            self.stored_facets = {
+                key: sorted(counts.items(), key=lambda vc: (-vc[1], _sqlite_order(vc[0])))
+                for key, counts in facets.items()
+            }
+
+        async def table_counts(self, limit=10):
+            """Datasette's count of every table, from the stored counts where the archive
+            has them; the small bookkeeping tables (FTS segments, migrations) are counted,
+            each within UNCOUNTED_LIMIT_MS (None if slower: shown as "many rows")."""
+            if self._cached_table_counts is not None and self.cache_valid():
+                return self._cached_table_counts
+            await self.prepare()
+            if not self.stored_totals or not self.cache_valid():
+                return await super().table_counts(limit)
+            counts = {}
+            for table in await self.table_names():
+                if table in self.stored_totals:
+                    counts[table] = self.stored_totals[table]
+                    continue
+                try:
+                    results = await super().execute(f"select count(*) from [{table}]",
+                                                    custom_time_limit=UNCOUNTED_LIMIT_MS)
+                    counts[table] = results.rows[0][0]
+                except (QueryInterrupted, sqlite3.DatabaseError):
+                    counts[table] = None
+            self._cached_table_counts = counts
+            return counts
 
         async def _group(self, table, where, frozen, params):
             """Row count and every metadata facet of `table` filtered by `where`, from one

@@ -3,7 +3,9 @@
 Read-only (the file is opened with mode=ro), so it is safe on a live archive
 or a copy taken after a crash. Each blob is decompressed and re-hashed; each
 snapshot must point at a blob of its own size and id (`{sha256[:16]}-{url8}`);
-reports must point at existing snapshots. Anything else is a `problem`.
+reports must point at existing snapshots; the stored row and facet counts
+(`row_counts`, kept by triggers) must equal count(*) and GROUP BY. Anything
+else is a `problem`.
 
     result = verify_archive("nianbao.db")
     result.ok, result.snapshots, result.problems
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .permalinks import snapshot_id
+from .schema import COUNTED, COUNTS_TABLE, read_counts
 from .store import check_archive_file
 
 
@@ -54,6 +57,7 @@ def verify_archive(path: str | Path) -> VerifyResult:
         _check_blobs(conn, result)
         _check_snapshots(conn, result)
         _check_reports(conn, result)
+        result.problems += count_mismatches(conn)[:20]
     except sqlite3.DatabaseError as exc:  # a page so damaged that reading it fails
         result.problems.append(f"unreadable: {exc}")
     finally:
@@ -95,3 +99,21 @@ def _check_reports(conn: sqlite3.Connection, result: VerifyResult) -> None:
     dangling = conn.execute("SELECT r.id FROM reports r LEFT JOIN snapshots s ON s.id = r.snapshot_id"
                             " WHERE r.snapshot_id IS NOT NULL AND s.id IS NULL LIMIT 20").fetchall()
     result.problems += [f"report {rid}: its snapshot is missing" for (rid,) in dangling]
+
+
+def count_mismatches(conn: sqlite3.Connection) -> list[str]:
+    """Where the stored counts (row_counts) differ from the rows: [] when exact.
+    An archive older than the counts (schema < 7, not opened for writing since) has none."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (COUNTS_TABLE,)).fetchone():
+        return []
+    totals, facets = read_counts(conn.execute(f"SELECT table_name, column_name, value, n FROM {COUNTS_TABLE}"))
+    out = []
+    for table, columns in COUNTED.items():
+        actual = conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+        if totals[table] != actual:
+            out.append(f"row count of {table}: stored {totals[table]}, actual {actual}")
+        for c in columns:
+            actual = dict(conn.execute(f"SELECT [{c}], count(*) FROM [{table}] WHERE [{c}] IS NOT NULL GROUP BY [{c}]"))
+            if facets[table, c] != actual:
+                out.append(f"counts of {table}.{c}: stored {facets[table, c]}, actual {actual}")
+    return out

@@ -53,6 +53,8 @@ def page_kinds(path: Path, rng: random.Random) -> dict:
             f"/{db}/reports?province={_q(rng.choice(provinces))}"
         ),
         "faceted table (unfiltered, 5 facets)": lambda: f"/{db}/reports",
+        "cells table (unfiltered, 1 facet)": lambda: f"/{db}/cells",
+        "database page (table counts)": lambda: f"/{db}",
         "FTS canned search (3+ chars)": lambda: f"/{db}/search.json?q={_q(rng.choice(SEARCH_TERMS))}",
         "FTS table search box (3+ chars)": lambda: f"/{db}/reports?_search={_q(rng.choice(SEARCH_TERMS))}",
         "table search box, 1-2 chars (LIKE)": lambda: f"/{db}/reports?_search={_q(rng.choice(SHORT_TERMS))}",

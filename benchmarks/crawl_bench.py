@@ -47,7 +47,9 @@ def machine() -> str:
                 if line.startswith("model name")), platform.processor())
     mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                if line.startswith("MemTotal"))
-    return f"{cpu}, nproc {os.cpu_count()}, {mem / 1024 / 1024:.0f} GB RAM, Python {platform.python_version()}"
+    usable = len(os.sched_getaffinity(0))  # `taskset -c 0 …` runs everything on one core
+    cores = f"nproc {os.cpu_count()}" + (f" (this run: {usable})" if usable != os.cpu_count() else "")
+    return f"{cpu}, {cores}, {mem / 1024 / 1024:.0f} GB RAM, Python {platform.python_version()}"
 
 
 TICK = os.sysconf("SC_CLK_TCK")

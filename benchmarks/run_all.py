@@ -23,6 +23,8 @@ def steps(work: Path, full: bool) -> list[tuple[str, list[str]]]:
     return [
         ("parse: HTML and text, reports/s per core", ["-m", "benchmarks.parse_bench", "--seconds", "3"]),
         ("parse: PDF and DOCX", ["-m", "benchmarks.parse_pdf_bench", "--seconds", "5"]),
+        ("store: the crawl's storing steps, ms CPU per document (and what the triggers cost)",
+         ["-m", "benchmarks.store_bench", "--documents", "300", "--runs", "7" if full else "3"]),
         ("crawl: sandbox web, politeness off, beside wget --mirror", ["-m", "benchmarks.crawl_bench", "--departments", "10"]),
         ("crawl: HTML-only web", ["-m", "benchmarks.crawl_bench", "--departments", "10", "--html-only", "--no-wget"]),
         ("memory: peak RSS by crawl size (big web)",
@@ -36,7 +38,7 @@ def steps(work: Path, full: bool) -> list[tuple[str, list[str]]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the docs' large sizes (100k reports, 100k pages: ~2 h)")
-    parser.add_argument("--only", help="run the steps whose title contains this word (parse, crawl, memory, archive)")
+    parser.add_argument("--only", help="run the steps whose title contains this word (parse, store, crawl, memory, archive)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
         for title, cmd in steps(Path(tmp), args.full):

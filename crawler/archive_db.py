@@ -65,8 +65,12 @@ class ArchivePipelineBase:
         self.db = None
 
 
-def stored_in_workers(crawler) -> bool:
-    """The parse pipeline's worker processes judge, store, parse and archive each
-    document (crawler/pipelines/parse.py): the dedupe, snapshot and archive
-    pipelines then pass items through."""
-    return getattr(crawler, "nianbao_stored_in_workers", False)
+def claim_for_worker(crawler, item) -> bool:
+    """Whether a parse worker process judges, stores, parses and archives this
+    document (crawler/pipelines/parse.py, "stored in the workers"); the dedupe,
+    snapshot and archive pipelines then pass it through. Decided once, by the
+    first of them, and kept on the item (`in_worker`)."""
+    if "in_worker" not in item:
+        pool = getattr(crawler, "nianbao_parse_pipeline", None)
+        item["in_worker"] = bool(pool is not None and pool.takes_store(item))
+    return item["in_worker"]

@@ -30,6 +30,7 @@ class RawDocument(scrapy.Item):
     snapshot_id = scrapy.Field()    # set by the snapshot pipeline
     created = scrapy.Field()        # snapshot pipeline: a new snapshot (False: a sighting)
     record = scrapy.Field()         # set by the parse pipeline
+    in_worker = scrapy.Field()      # a parse worker stores this one (archive_db.claim_for_worker)
 
     def __repr__(self) -> str:
         # Scrapy logs dropped items with repr(): never dump megabytes of PDF into the log.

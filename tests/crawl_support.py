@@ -1,9 +1,13 @@
 """What the crawl tests share: relaxed politeness for our own loopback sandbox,
-and read-only looks into an archive file."""
+read-only looks into an archive file, and a crawl stopped half way with Ctrl-C."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 # The sandbox is ours and on loopback: politeness off. The defaults in
@@ -22,6 +26,17 @@ def q(db: Path, sql: str, *args) -> list[tuple]:
         conn.close()
 
 
+def mismatches(db: Path) -> list[str]:
+    """Where the archive's stored row and facet counts differ from its rows ([] if exact)."""
+    from archive.verify import count_mismatches
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return count_mismatches(conn)
+    finally:
+        conn.close()
+
+
 def archive_state(db: Path) -> dict:
     """What must not differ between two crawls of the same web: reports, cells, permalinks, snapshots."""
     return {
@@ -30,3 +45,18 @@ def archive_state(db: Path) -> dict:
                        " ORDER BY report_id, table_name, row_key, column_key"),
         "snapshots": q(db, "SELECT id, url, sha256 FROM snapshots ORDER BY id"),
     }
+
+
+def interrupt_after(cmd: list[str], db: Path, snapshots: int, *, cwd: Path, timeout: float = 60):
+    """Run a crawl command, press Ctrl-C (SIGINT: Scrapy closes gracefully and keeps
+    JOBDIR) once the archive holds `snapshots` snapshots; (returncode, stderr)."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if db.exists() and q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'snapshots'")[0][0] \
+                and q(db, "SELECT count(*) FROM snapshots")[0][0] >= snapshots:
+            break
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGINT)
+    _out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, err

@@ -5,13 +5,11 @@ fingerprints, and a crawl stopped with Ctrl-C resumes without fetching any page 
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from scrapy.utils.test import get_crawler
 from benchmarks import crawl_web
 from crawler.dupefilter import DB_NAME, DiskDupeFilter, read_old
 from sandbox import server, world
-from tests.crawl_support import FAST, q
+from tests.crawl_support import FAST, interrupt_after, q
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -208,16 +206,8 @@ def test_resumed_crawl_fetches_no_page_twice(sandbox, tmp_path):
     cmd = [sys.executable, "-m", "nianbao", "crawl", "--province", "henan", "--registry", str(registry),
            "--db", str(db), "--progress", "0", *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
     sandbox.requests.clear()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 90
-    while time.time() < deadline and proc.poll() is None:
-        if db.exists() and q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'snapshots'")[0][0] \
-                and q(db, "SELECT count(*) FROM snapshots")[0][0] >= 40:
-            break
-        time.sleep(0.1)
-    os.kill(proc.pid, signal.SIGINT)
-    _out, err = proc.communicate(timeout=90)
-    assert proc.returncode == 1, err[-2000:]
+    returncode, err = interrupt_after(cmd, db, 40, cwd=ROOT, timeout=90)
+    assert returncode == 1, err[-2000:]
     jobdir = tmp_path / "jobs" / "henan"
     assert (jobdir / DB_NAME).is_file() and not (jobdir / "requests.seen").exists()
     first = list(sandbox.requests)

@@ -7,18 +7,15 @@ by -s overrides — the defaults in crawler/settings.py stay polite.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from sandbox import server, world
-from tests.crawl_support import FAST, q
+from tests.crawl_support import FAST, interrupt_after, mismatches, q
 from tests.crawl_support import archive_state as base_archive_state
 
 PROVINCES = ("henan", "fujian", "yunnan")
@@ -82,6 +79,7 @@ def test_crawl_finds_every_report_and_no_decoy(sandbox, crawled, province):
     assert not decoys & snapped  # decoys are recognised by title and never even stored
     unreachable = {r.url for r in world.unreachable_reports(sandbox.world, province)}
     assert not unreachable & snapped  # blocked and robots-disallowed reports are left alone
+    assert mismatches(db) == []  # the stored counts, written by workers and reactor alike, are exact
 
 
 @pytest.mark.parametrize("province", PROVINCES)
@@ -124,17 +122,8 @@ def test_stop_half_way_and_resume_equals_uninterrupted(workdir, crawled):
     # Few requests and a small scraper backlog, so that Ctrl-C lands half way: fetching is
     # faster than storing, and a graceful stop still stores every document fetched.
     slow = ("-s", "CONCURRENT_REQUESTS=4", "-s", "SCRAPER_SLOT_MAX_ACTIVE_SIZE=300000")
-    proc = subprocess.Popen(crawl_cmd(workdir, "henan", db, "--progress", "0", *slow), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline and proc.poll() is None:
-        if db.exists() and q(db, "SELECT count(*) FROM sqlite_master WHERE name = 'snapshots'")[0][0] \
-                and q(db, "SELECT count(*) FROM snapshots")[0][0] >= 20:
-            break
-        time.sleep(0.2)
-    os.kill(proc.pid, signal.SIGINT)  # what Ctrl-C does: Scrapy closes gracefully and saves JOBDIR
-    _out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1, err[-2000:]
+    returncode, err = interrupt_after(crawl_cmd(workdir, "henan", db, "--progress", "0", *slow), db, 20, cwd=ROOT)
+    assert returncode == 1, err[-2000:]
     assert "run the same command again to resume" in err
     jobdir = workdir / "jobs" / "henan"
     assert (jobdir / "requests.seen.db").exists()
@@ -155,6 +144,7 @@ def test_stop_half_way_and_resume_equals_uninterrupted(workdir, crawled):
                                               " FROM site_status ORDER BY site)")] == \
         [row[:2] + row[3:] for row in full.pop("statuses")]
     assert resumed == full
+    assert mismatches(db) == []
 
 
 def test_recrawl_keeps_unchanged_and_snapshots_a_revised_report(sandbox, workdir, crawled):
@@ -191,6 +181,7 @@ def test_recrawl_keeps_unchanged_and_snapshots_a_revised_report(sandbox, workdir
     revised = q(db, "SELECT text FROM sections WHERE report_id = ? AND part = 'other_matters'", new[0])
     assert "第1次更新" in revised[0][0]
     assert [r[0] for r in archive_state(db)["reports"]] == [r[0] for r in before["reports"]]
+    assert mismatches(db) == []
 
 
 def test_unknown_province_is_a_one_line_error(tmp_path):

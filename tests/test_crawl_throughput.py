@@ -182,3 +182,37 @@ def test_pipelines_pass_items_through_only_with_the_whole_chain(tmp_path):
             assert ("sha256" in item) is not stored  # passed through: the worker judges it
         finally:
             dedupe.close_spider()
+
+
+def test_pages_are_stored_in_the_workers_attachments_in_the_reactor(tmp_path):
+    """Per document: an HTML page is judged, stored and archived by a parse worker
+    (the dedupe and snapshot pipelines pass it through); a PDF or Word attachment
+    is judged and stored in the reactor thread while a worker only parses it.
+    NIANBAO_STORE_IN_WORKERS="all" sends both to the workers. The choice is made
+    once, by the first pipeline, and kept on the item."""
+    from crawler.pipelines.dedupe import DedupePipeline
+    from crawler.pipelines.parse import ParsePipeline
+    from crawler.pipelines.snapshot import SnapshotPipeline
+    from crawler.settings import ITEM_PIPELINES
+
+    page = {"url": "http://h/a.html", "body": b"<html>x</html>", "site": "h", "fetched_at": "2026-01-01T00:00:00Z"}
+    pdf = {**page, "url": "http://h/a.pdf", "body": b"%PDF-1.7\n..."}
+    docx = {**page, "url": "http://h/a.docx", "body": b"PK\x03\x04..."}
+    for setting, binary_in_worker in (("True", False), ("all", True)):
+        crawler = get_crawler(settings_dict={"NIANBAO_DB": str(tmp_path / f"{setting}.db"),
+                                             "NIANBAO_PARSE_PROCESSES": "2", "ITEM_PIPELINES": ITEM_PIPELINES,
+                                             "NIANBAO_STORE_IN_WORKERS": setting})
+        assert ParsePipeline.from_crawler(crawler).store
+        dedupe, snapshot = DedupePipeline.from_crawler(crawler), SnapshotPipeline.from_crawler(crawler)
+        dedupe.open_spider()
+        snapshot.open_spider()
+        try:
+            item = snapshot.process_item(dedupe.process_item(dict(page)))
+            assert item["in_worker"] and "sha256" not in item and "snapshot_id" not in item
+            for doc in (pdf, docx):
+                item = snapshot.process_item(dedupe.process_item(dict(doc)))
+                assert item["in_worker"] is binary_in_worker
+                assert ("snapshot_id" in item) is not binary_in_worker, (setting, doc["url"])
+        finally:
+            snapshot.close_spider()
+            dedupe.close_spider()

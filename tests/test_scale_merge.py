@@ -21,6 +21,7 @@ import pytest
 from archive.merge import merge_archives
 from archive.store import open_archive, save_report, save_snapshot
 from sandbox import world as W
+from tests.crawl_support import mismatches
 
 ROOT = Path(__file__).resolve().parents[1]
 # Compared exactly, every column, except the first fetch time of a snapshot
@@ -107,6 +108,8 @@ def test_merged_equals_single_node_archive(archives):
         assert got[table] == single[table], table
     cross = [r for r in got["checks"] if r[2] == "carried_over_last_year"]
     assert len(cross) > 100  # cross-year checks were recomputed across the two shards
+    assert stored_counts(merged) == stored_counts(archives["single"])
+    assert all(mismatches(p) == [] for p in (merged, archives["a"], archives["b"], archives["single"]))
 
 
 def test_later_document_wins_whatever_the_order(archives):
@@ -135,10 +138,16 @@ def test_merging_twice_changes_nothing(archives):
     assert dump(merged, everything) == once
     assert (counts["reports_new"], counts["reports_replaced"], counts["snapshots_new"], counts["sightings_new"]) \
         == (0, 0, 0, 0)
+    assert mismatches(merged) == []
     conn = sqlite3.connect(merged)
     conn.execute("INSERT INTO reports_fts(reports_fts) VALUES ('integrity-check')")  # FTS rows still aligned
     conn.execute("INSERT INTO sections_fts(sections_fts) VALUES ('integrity-check')")
     conn.close()
+
+
+def stored_counts(db: Path) -> list:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT * FROM row_counts WHERE n > 0 ORDER BY 1, 2, 3").fetchall()
 
 
 def nianbao(*args: str) -> subprocess.CompletedProcess:

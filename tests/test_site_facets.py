@@ -111,6 +111,30 @@ def test_facet_size_extra_facets_and_html(sites):
     assert html(cached) == html(plain)
 
 
+def test_unfiltered_pages_and_table_counts_come_from_the_stored_counts(sites, archive_path):
+    """Every faceted table's unfiltered page and the database page's table counts are
+    answered from row_counts (no SQL run), and equal what plain Datasette computes."""
+    cached, plain = sites
+    (db,) = archive_databases(cached)
+    db.cache.clear()
+    db.pinned.clear()
+    misses = db.stats["misses"]
+    for table in db.facet_tables:
+        url = f"/fac/{table}.json?_facet_size=100"
+        got, want = get(cached, url).json(), get(plain, url).json()
+        assert got["facet_results"] == want["facet_results"], table
+        assert got["filtered_table_rows_count"] == want["filtered_table_rows_count"], table
+    assert db.stats["misses"] == misses
+    conn = sqlite3.connect(f"file:{archive_path}?immutable=1", uri=True)
+    actual = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]
+              for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    conn.close()
+    assert asyncio.run(db.table_counts()) == actual
+    tables = {t["name"]: t["count"] for t in get(cached, "/fac.json").json()["tables"]}
+    assert tables == {t["name"]: t["count"] for t in get(plain, "/fac.json").json()["tables"]}
+    assert tables["cells"] == actual["cells"] > 100_000
+
+
 def test_second_request_comes_from_the_cache(sites):
     cached, _ = sites
     (db,) = archive_databases(cached)
@@ -158,6 +182,8 @@ def test_cache_cannot_outlive_the_file(tmp_path):
     misses = db.stats["misses"]
     get(ds, url)
     assert db.stats["misses"] == misses  # bypassed, not refilled: the identity no longer matches
+    # nor do the stored counts of the old file answer for the new one
+    assert db.stored_totals == {} and db.stored_facets == {} and db._cached_table_counts is None
 
 
 def test_a_bad_search_fails_as_before(sites):

@@ -37,7 +37,7 @@ def _judged(db, snapshot_id: str) -> bool:
 
 class DedupePipeline(archive_db.ArchivePipelineBase):
     def process_item(self, item, spider=None):
-        if archive_db.stored_in_workers(self.crawler):
+        if archive_db.claim_for_worker(self.crawler, item):
             return item  # the parse pipeline's worker judges, stores, parses and archives
         item["sha256"], item["known"] = judge(self.db, item["url"], item["body"], item.get("not_modified"))
         return item

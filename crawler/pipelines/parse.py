@@ -20,9 +20,16 @@ processes and the full pipeline chain): a worker also does what the dedupe,
 snapshot and archive pipelines would do in the reactor thread — the same step
 functions, in the same order, each save its own transaction — on its own
 connection to the archive (WAL: one writer at a time, the others wait on
-SQLite's lock). The reactor thread, the crawl's bottleneck (docs/scale.md),
-then only ships the bytes and gets back ids and counts; those pipelines pass
-the items through. What a kill -9 leaves is what it left before: whole saves.
+SQLite's lock). The reactor thread, the crawl's bottleneck on HTML portals
+(docs/scale.md), then only ships the bytes and gets back ids and counts; those
+pipelines pass the items through. Per document: HTML and text pages are
+stored in the workers, PDF and Word attachments in the reactor thread (the
+worker only parses them). A PDF costs a worker ~40x the CPU of an HTML page,
+so on a web with attachments the workers, not the reactor, are the bottleneck,
+and storing there too would load the busy side (docs/scale.md has the
+figures). Either way the same step functions write the same rows
+(`archive_db.claim_for_worker`). `NIANBAO_STORE_IN_WORKERS = "all"` stores
+every document in the workers. What a kill -9 leaves is what it left before: whole saves.
 A worker orphaned by a kill -9 may finish the save in hand (and the ones
 queued to it) during its last second, each whole, beside a restarted crawl.
 """
@@ -42,7 +49,9 @@ logger = logging.getLogger(__name__)
 
 
 def default_processes() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
+    """One worker per core this process may run on (taskset, cgroups' cpusets), at most 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(4, cores or 1))
 
 
 def _worker_init(parent: int) -> None:
@@ -111,6 +120,11 @@ def _store(path: str, doc: dict) -> dict:
     return out
 
 
+# Attachments (PDF, OOXML zip, OLE .doc/.wps) by their first bytes, as parsers/sniff.py
+# tells them: stored in the reactor thread while a worker parses them.
+BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
 def _full_chain(settings) -> bool:
     """The dedupe, snapshot and archive pipelines are all on (a worker does all three)."""
     on = {getattr(k, "__name__", str(k).rsplit(".", 1)[-1])
@@ -119,21 +133,27 @@ def _full_chain(settings) -> bool:
 
 
 class ParsePipeline:
-    def __init__(self, processes: int = 0, crawler=None, store: bool = False):
+    def __init__(self, processes: int = 0, crawler=None, store: bool | str = False):
         self.processes = processes
+        self.store_binary = store == "all"
         self.crawler = crawler
         self.executor: ProcessPoolExecutor | None = None
         self.db_path = crawler.settings.get("NIANBAO_DB") if crawler is not None else None
         self.store = bool(store and processes > 0 and crawler is not None)
         if self.store:
-            crawler.nianbao_stored_in_workers = True  # archive_db.stored_in_workers
+            crawler.nianbao_parse_pipeline = self  # archive_db.claim_for_worker
+
+    def takes_store(self, item) -> bool:
+        """A worker stores this document: an HTML or text page (or anything, with "all")."""
+        return self.store and (self.store_binary or not bytes(item.get("body") or b"")[:8].startswith(BINARY_MAGIC))
 
     @classmethod
     def from_crawler(cls, crawler):
         value = crawler.settings.get("NIANBAO_PARSE_PROCESSES")
         processes = default_processes() if value in (None, "", "auto") else int(value)
-        store = crawler.settings.getbool("NIANBAO_STORE_IN_WORKERS", True) and _full_chain(crawler.settings)
-        return cls(processes, crawler, store)
+        value = crawler.settings.get("NIANBAO_STORE_IN_WORKERS", True)
+        store = "all" if str(value).lower() == "all" else crawler.settings.getbool("NIANBAO_STORE_IN_WORKERS", True)
+        return cls(processes, crawler, store if _full_chain(crawler.settings) else False)
 
     def open_spider(self, spider=None):
         from parsers import parse_document  # the parsers package; imported when a crawl opens
@@ -154,7 +174,7 @@ class ParsePipeline:
                                    initializer=_worker_init, initargs=(os.getpid(),))
 
     async def process_item(self, item, spider=None):
-        if self.store:
+        if item.get("in_worker"):
             return await self._store(item)
         if item.get("known"):
             return item  # bytes already archived and parsed when first seen

@@ -22,7 +22,7 @@ def store(db, item) -> tuple[str, bool]:
 
 class SnapshotPipeline(archive_db.ArchivePipelineBase):
     def process_item(self, item, spider=None):
-        if archive_db.stored_in_workers(self.crawler):
+        if archive_db.claim_for_worker(self.crawler, item):
             return item  # the parse pipeline's worker stores it
         item["snapshot_id"], item["created"] = store(self.db, item)
         count(self.crawler, "snapshots_new" if item["created"] else "sightings")
