@@ -186,8 +186,9 @@ def test_pipelines_pass_items_through_only_with_the_whole_chain(tmp_path):
 
 def test_pages_are_stored_in_the_workers_attachments_in_the_reactor(tmp_path):
     """Per document: an HTML page is judged, stored and archived by a parse worker
-    (the dedupe and snapshot pipelines pass it through); a PDF or Word attachment
-    is judged and stored in the reactor thread while a worker only parses it.
+    (the dedupe and snapshot pipelines pass it through); a PDF or Word attachment,
+    and a page that arrives while an attachment is being parsed, are judged and
+    stored in the reactor thread while a worker only parses them.
     NIANBAO_STORE_IN_WORKERS="all" sends both to the workers. The choice is made
     once, by the first pipeline, and kept on the item."""
     from crawler.pipelines.dedupe import DedupePipeline
@@ -202,7 +203,8 @@ def test_pages_are_stored_in_the_workers_attachments_in_the_reactor(tmp_path):
         crawler = get_crawler(settings_dict={"NIANBAO_DB": str(tmp_path / f"{setting}.db"),
                                              "NIANBAO_PARSE_PROCESSES": "2", "ITEM_PIPELINES": ITEM_PIPELINES,
                                              "NIANBAO_STORE_IN_WORKERS": setting})
-        assert ParsePipeline.from_crawler(crawler).store
+        parse = ParsePipeline.from_crawler(crawler)
+        assert parse.store
         dedupe, snapshot = DedupePipeline.from_crawler(crawler), SnapshotPipeline.from_crawler(crawler)
         dedupe.open_spider()
         snapshot.open_spider()
@@ -213,6 +215,9 @@ def test_pages_are_stored_in_the_workers_attachments_in_the_reactor(tmp_path):
                 item = snapshot.process_item(dedupe.process_item(dict(doc)))
                 assert item["in_worker"] is binary_in_worker
                 assert ("snapshot_id" in item) is not binary_in_worker, (setting, doc["url"])
+            parse.attachments_in_pool = 1  # a PDF is being parsed: the workers are the busy side
+            item = snapshot.process_item(dedupe.process_item({**page, "url": "http://h/b.html"}))
+            assert item["in_worker"] is binary_in_worker and ("snapshot_id" in item) is not binary_in_worker
         finally:
             snapshot.close_spider()
             dedupe.close_spider()

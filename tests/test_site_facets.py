@@ -195,3 +195,23 @@ def test_a_bad_search_fails_as_before(sites):
 
     before, after = asyncio.run(go(plain)), asyncio.run(go(cached))
     assert after.status_code == before.status_code and after.json()["error"] == before.json()["error"]
+
+
+def test_facets_of_a_filter_too_slow_for_one_pass_time_out_at_once(archive_path, monkeypatch):
+    """When the one GROUP BY pass over a filter's rows ran out of the page's time limit,
+    the page's facets say "timed out" at once instead of each running into its own
+    limit; the rows and the count are still computed."""
+    ds = make_datasette(archive_path)
+    (db,) = archive_databases(ds)
+
+    async def too_slow(*args):
+        return None
+
+    monkeypatch.setattr(db, "_group", too_slow)
+    data = get(ds, "/fac/reports.json?province=" + Q("河北省")).json()
+    assert data["facet_results"] == {}
+    html = get(ds, "/fac/reports?province=" + Q("河北省")).text
+    timed_out = re.search(r"These facets timed out: ([^<]*)<", html)[1]
+    assert sorted(f.strip() for f in timed_out.split(",")) == sorted(FACETS)
+    assert data["filtered_table_rows_count"] == sql_facets(archive_path, "province = ?", ("河北省",))[0]
+    assert db.stats["facet_skipped"] == 2 * len(FACETS)

@@ -22,15 +22,16 @@ functions, in the same order, each save its own transaction — on its own
 connection to the archive (WAL: one writer at a time, the others wait on
 SQLite's lock). The reactor thread, the crawl's bottleneck on HTML portals
 (docs/scale.md), then only ships the bytes and gets back ids and counts; those
-pipelines pass the items through. Per document: HTML and text pages are
-stored in the workers, PDF and Word attachments in the reactor thread (the
-worker only parses them). A PDF costs a worker ~40x the CPU of an HTML page,
-so on a web with attachments the workers, not the reactor, are the bottleneck,
-and storing there too would load the busy side (docs/scale.md has the
+pipelines pass the items through. Per document: PDF and Word attachments
+are stored in the reactor thread (the worker only parses them), and so are
+HTML and text pages that arrive while an attachment is being parsed; other
+pages are stored in the workers. A PDF costs a worker ~40x the CPU of an HTML
+page: while one is in the pool the workers, not the reactor, are the busy
+side, and storing there too loads it further (docs/scale.md has the
 figures). Either way the same step functions write the same rows
 (`archive_db.claim_for_worker`). `NIANBAO_STORE_IN_WORKERS = "all"` stores
-every document in the workers. What a kill -9 leaves is what it left before: whole saves.
-A worker orphaned by a kill -9 may finish the save in hand (and the ones
+every document in the workers. What a kill -9 leaves is what it left before:
+whole saves. A worker orphaned by a kill -9 may finish the save in hand (and the ones
 queued to it) during its last second, each whole, beside a restarted crawl.
 """
 
@@ -125,6 +126,10 @@ def _store(path: str, doc: dict) -> dict:
 BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
+def _attachment(item) -> bool:
+    return (item.get("body") or b"")[:8].startswith(BINARY_MAGIC)
+
+
 def _full_chain(settings) -> bool:
     """The dedupe, snapshot and archive pipelines are all on (a worker does all three)."""
     on = {getattr(k, "__name__", str(k).rsplit(".", 1)[-1])
@@ -136,6 +141,7 @@ class ParsePipeline:
     def __init__(self, processes: int = 0, crawler=None, store: bool | str = False):
         self.processes = processes
         self.store_binary = store == "all"
+        self.attachments_in_pool = 0  # PDF/Word documents being parsed by the workers now
         self.crawler = crawler
         self.executor: ProcessPoolExecutor | None = None
         self.db_path = crawler.settings.get("NIANBAO_DB") if crawler is not None else None
@@ -144,8 +150,11 @@ class ParsePipeline:
             crawler.nianbao_parse_pipeline = self  # archive_db.claim_for_worker
 
     def takes_store(self, item) -> bool:
-        """A worker stores this document: an HTML or text page (or anything, with "all")."""
-        return self.store and (self.store_binary or not bytes(item.get("body") or b"")[:8].startswith(BINARY_MAGIC))
+        """A worker stores this document: an HTML or text page while no attachment is
+        being parsed (or anything, with "all")."""
+        if not self.store:
+            return False
+        return self.store_binary or (not _attachment(item) and self.attachments_in_pool == 0)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -179,12 +188,16 @@ class ParsePipeline:
         if item.get("known"):
             return item  # bytes already archived and parsed when first seen
         args = (item["body"], item["url"], item.get("filename"), item.get("content_type"))
+        attachment = _attachment(item)
+        self.attachments_in_pool += attachment
         try:
             item["record"] = await (self._in_process(_parse, *args) if self.executor is not None
                                     else self._in_thread(args))
         except Exception as exc:  # one unparseable document must not stop a province's crawl
             logger.error("parse failed for %s: %s: %s", item["url"], type(exc).__name__, exc)
             item["record"] = None
+        finally:
+            self.attachments_in_pool -= attachment
         return item
 
     async def _store(self, item):
