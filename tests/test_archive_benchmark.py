@@ -44,6 +44,8 @@ def test_generator_builds_a_valid_archive(tmp_path):
     assert set(timings) == {
         "faceted table (province filter, 5 facets)",
         "faceted table (unfiltered, 5 facets)",
+        "cells table (unfiltered, 1 facet)",
+        "database page (table counts)",
         "FTS canned search (3+ chars)",
         "FTS table search box (3+ chars)",
         "table search box, 1-2 chars (LIKE)",
