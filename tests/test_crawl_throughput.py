@@ -221,3 +221,31 @@ def test_pages_are_stored_in_the_workers_attachments_in_the_reactor(tmp_path):
         finally:
             snapshot.close_spider()
             dedupe.close_spider()
+
+
+def test_attachments_in_the_pool_are_counted_while_parsed_and_after_a_failure(tmp_path):
+    """The count of attachments being parsed goes up while one is in the pool and back
+    down when it returns, also when its parse failed: a count left behind would send
+    every later page to the reactor thread."""
+    import asyncio
+
+    from crawler.pipelines.parse import ParsePipeline
+    from crawler.settings import ITEM_PIPELINES
+
+    crawler = get_crawler(settings_dict={"NIANBAO_DB": str(tmp_path / "a.db"), "NIANBAO_PARSE_PROCESSES": "2",
+                                         "ITEM_PIPELINES": ITEM_PIPELINES})
+    parse = ParsePipeline.from_crawler(crawler)
+    parse.executor = object()  # a pool is open (never used: _in_process is replaced)
+    seen = []
+
+    async def in_pool(fn, *args):
+        seen.append(parse.attachments_in_pool)
+        if args[1].endswith("bad.pdf"):
+            raise ValueError("no tables")
+        return {"tables": {}}
+
+    parse._in_process = in_pool
+    for url, body in (("http://h/a.pdf", b"%PDF-1.7"), ("http://h/bad.pdf", b"%PDF-1.7"), ("http://h/a.html", b"<html>")):
+        item = asyncio.run(parse.process_item({"url": url, "body": body, "in_worker": False}))
+        assert ("record" in item) and parse.attachments_in_pool == 0
+    assert seen == [1, 1, 0]
