@@ -430,7 +430,7 @@ async def warm_site(ds) -> dict[str, float]:
     start = time.perf_counter()
     await ds.invoke_startup()
     for db in archive_databases(ds):
-        await db.table_counts(limit=60 * 60 * 1000)  # what Datasette's first request runs
+        await db.table_counts(limit=WARM_LIMIT_MS)  # what Datasette's first request runs
         timings["table_counts"] = time.perf_counter() - start
         start = time.perf_counter()
         await db.prepare()

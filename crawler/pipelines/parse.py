@@ -201,8 +201,7 @@ class ParsePipeline:
         return item
 
     async def _store(self, item):
-        from crawler.pipelines.archive import counted
-        from crawler.sitestats import count
+        from crawler.pipelines import archive, snapshot
 
         try:
             out = await self._in_process(_store, self.db_path, {k: item.get(k) for k in DOC_FIELDS})
@@ -211,11 +210,11 @@ class ParsePipeline:
             return item
         for key in ("sha256", "known", "snapshot_id", "created"):
             item[key] = out[key]
-        count(self.crawler, "snapshots_new" if out["created"] else "sightings")
+        snapshot.counted(self.crawler, out["created"])
         if "parse_error" in out:
             logger.error("parse failed for %s: %s", item["url"], out["parse_error"])
         elif "report" in out:
-            counted(self.crawler, item["url"], out["report"])
+            archive.counted(self.crawler, item["url"], out["report"])
         return item  # no "record": the archive pipeline has nothing left to do
 
     async def _in_thread(self, args):

@@ -20,10 +20,14 @@ def store(db, item) -> tuple[str, bool]:
                          status=int(item.get("status") or 200), headers=headers, site=item["site"])
 
 
+def counted(crawler, created: bool) -> None:
+    count(crawler, "snapshots_new" if created else "sightings")
+
+
 class SnapshotPipeline(archive_db.ArchivePipelineBase):
     def process_item(self, item, spider=None):
         if archive_db.claim_for_worker(self.crawler, item):
             return item  # the parse pipeline's worker stores it
         item["snapshot_id"], item["created"] = store(self.db, item)
-        count(self.crawler, "snapshots_new" if item["created"] else "sightings")
+        counted(self.crawler, item["created"])
         return item
