@@ -51,6 +51,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry middleware, keeping why each attempt failed (for fetch_log).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.extensions.fetchlog.RetryReasonMiddleware": 550,
+    # Column pages flagged `render` are answered by headless Chromium (last resort; after robots.txt).
+    "crawler.browser.BrowserMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
@@ -69,6 +71,9 @@ EXTENSIONS = {
 NIANBAO_DB = "nianbao.db"  # the archive the pipelines write; `nianbao crawl --db` sets it
 NIANBAO_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)
 NIANBAO_CONDITIONAL = True  # If-None-Match / If-Modified-Since from the archive
+NIANBAO_BROWSER = "auto"  # headless Chromium for script-built lists: auto (found on PATH), a path, or False
+NIANBAO_BROWSER_PAGES = 5  # column pages rendered per site at most
+NIANBAO_BROWSER_SECONDS = 20.0  # per render, then Chromium is killed
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

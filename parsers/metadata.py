@@ -28,6 +28,12 @@ _ORG_SUFFIX_JUNK = re.compile(r"^(?:现公布|公布|关于|发布)")
 _NOTICE = re.compile(r"关于|做好|印发|编制|转发")
 _NOTICE_AFTER = re.compile(r"[ \t]*(?:编制|格式|报送|工作的|的通知|通知|有关事项|的函)")
 YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})\s*年")
+# What a page prints right after its 来源 line when the markup glues them together
+# (来源：某某局浏览次数：23, 来源：某某局发布时间：…): the body name ends there.
+ORG_TAIL = re.compile(r"(浏览次数|浏览量|浏览|点击数|点击量|点击|访问量|访问次数|阅读次数|阅读量|发布时间|发布日期|更新时间"
+                      r"|成文日期|时间|日期|作者|责任编辑|编辑|字号|字体|分享|打印|关闭|【|\[|\d{4}[-/.年]).*$")
+# Source lines that name no body (本站, 原创 …): the page or site owner stands in.
+NOT_A_BODY = re.compile(r"^(本站|本网|本网站|原创|网站|管理员|admin|系统管理员|未知|无|其他|转载)$", re.I)
 
 
 def _iso(m: re.Match) -> str | None:
@@ -75,13 +81,23 @@ def title_of(m: re.Match | None) -> str | None:
     return squash(m.string[start : m.end()]).replace(" ", "")
 
 
+def clean_organization(name: str | None) -> str | None:
+    """A body name as a page's source field prints it, cut before glued neighbour text
+    (…浏览次数, …发布时间); None when nothing that names a body is left."""
+    org = ORG_TAIL.sub("", clean(name or "")).strip(" :：|,，;；")
+    org = re.sub(r"\s+", "", org)
+    if len(org) < 2 or NOT_A_BODY.match(org):
+        return None
+    return org
+
+
 def organization(text: str, title: re.Match | None) -> str | None:
     if title and title["org"]:
         org = _ORG_SUFFIX_JUNK.sub("", title["org"])
         if len(org) >= 2:
             return org
     m = _LABELLED_ORG.search(clean(text)[:3000])
-    return m["org"] if m else None
+    return clean_organization(m["org"]) if m else None
 
 
 def report_year(text: str, title: re.Match | None) -> int | None:

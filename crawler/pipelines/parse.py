@@ -85,7 +85,7 @@ def _parse(body: bytes, url: str, filename: str | None, content_type: str | None
 
 # What a worker needs of an item to store it (RawDocument fields).
 DOC_FIELDS = ("url", "site", "status", "headers", "body", "content_type", "filename", "fetched_at", "title",
-              "not_modified")
+              "not_modified", "context")
 _ARCHIVES: dict[str, object] = {}  # in a worker: archive path -> its own connection
 
 
