@@ -22,7 +22,7 @@ from pathlib import Path
 
 PROVINCES = (("41", "henan"), ("35", "fujian"), ("53", "yunnan"))
 LEVELS = ("province", "city", "county", "department", "zone")
-CMS_FAMILIES = ("trs", "hanweb", "jsonapi", "static")
+CMS_FAMILIES = ("trs", "hanweb", "jsonapi", "static", "gkmlpt")
 STATUSES = ("ok", "not_found", "robots_disallowed", "blocked", "no_reports", "error")
 
 
@@ -44,7 +44,10 @@ class SiteSpec:
     page_size: int = 10
     # Site features: "old_reports_disallowed" (a robots-disallowed 往年年报 column),
     # "trs_page_div" (the 6-argument createPageHTML form), "octet_stream" (attachments
-    # sent as application/octet-stream), "split_columns" (one report column per body).
+    # sent as application/octet-stream), "split_columns" (one report column per body),
+    # and the discovery features of sandbox/features.py ("script_pager", "post_pager",
+    # "extless_download", "pdf_viewer", "iframe_pdf", "js_only_list", "page_source",
+    # "year_first_titles", "more_decoys"; "key:variant" pins a variation).
     features: tuple[str, ...] = ()
 
     @property

@@ -66,7 +66,9 @@ def api_urls(html_text: str, sel, url: str) -> list[str]:
             found.append(api)
     scripts = "\n".join(sel.css("script::text").getall())
     # Literals ending in "=" are concatenated with variables in the script: unusable as they stand.
-    found += [m.group(1) for m in API_LITERAL.finditer(scripts) if not m.group(1).endswith(("=", "&", "?"))]
+    # (and literals a `+` continues are the head of an assembled URL, see assembled_urls)
+    found += [m.group(1) for m in API_LITERAL.finditer(scripts)
+              if not m.group(1).endswith(("=", "&", "?")) and not scripts[m.end():m.end() + 8].lstrip().startswith("+")]
     found += assembled_urls(scripts)
     out, seen = [], set()
     for v in found:
@@ -88,7 +90,8 @@ def _first_page_key(url: str) -> str:
 def _js_value(name: str, scripts: str) -> str | None:
     """The literal a page assigns to a name (`var CAT = 5`, `SID: "755"`, `cfg.sid = 'x'`)."""
     short = re.escape(name.rsplit(".", 1)[-1])
-    m = re.search(rf"""(?:^|[^\w$.])['"]?{short}['"]?\s*[:=]\s*(?:"([^"\n]*)"|'([^'\n]*)'|(-?\d+)\b)""", scripts)
+    # the name as a declaration or key, not inside a string ("?page=" + page)
+    m = re.search(rf"""(?:^|[\s,{{;(])['"]?{short}['"]?\s*[:=]\s*(?:"([^"\n]*)"|'([^'\n]*)'|(-?\d+)\b)""", scripts)
     if not m:
         return None
     return next(g for g in m.groups() if g is not None)
@@ -121,7 +124,8 @@ def assembled_urls(scripts: str) -> list[str]:
         if url and URL_SHAPE.match(url) and not url.endswith((".js", ".css")):
             out.append(url)
     for m in re.finditer(r"""\b\w*(?:api|Api|API|listUrl|dataUrl)\w*['"]?\s*[:=]\s*['"]([^'"\s]+)['"]""", scripts):
-        if URL_SHAPE.match(m.group(1)) and not m.group(1).endswith((".js", ".css", ".html", ".htm")):
+        if (URL_SHAPE.match(m.group(1)) and not m.group(1).endswith((".js", ".css", ".html", ".htm"))
+                and not scripts[m.end():m.end() + 8].lstrip().startswith("+")):
             out.append(m.group(1))
     return out
 

@@ -52,7 +52,8 @@ class FormSpec:
 @dataclass
 class Pager:
     """How to reach page n of this listing."""
-    count: int | None = None      # pages in all, when the page says
+    count: int | None = None      # pages in all, when the page says so
+    # page numbers the page's pager calls or links (all pages, or just the next one)
     current: int | None = None    # the page we are on, when the page says
     template: tuple[str, int, str] | None = None  # (prefix, offset, suffix): URL of page n
     form: FormSpec | None = None
@@ -141,15 +142,15 @@ def _form_by_field(forms: list[FormSpec], sel, ident: str) -> FormSpec | None:
     return None
 
 
-def _count(text: str, calls: set[int]) -> int | None:
+def _count(text: str) -> int | None:
+    """The page count the page states (共N页, 1/N页, totalPage = N); None when it does not
+    (the page numbers a pager calls are not a count: a pager may show only 下一页)."""
     for pattern in COUNT_TEXT:
         m = pattern.search(text)
         if m:
             return int(m.group(1))
     counts = [int(m.group(1)) for m in COUNT_VAR.finditer(text)]
-    if counts:
-        return max(counts)
-    return max(calls) if calls else None
+    return max(counts) if counts else None
 
 
 def read_pager(text: str, sel, url: str) -> Pager | None:
@@ -161,7 +162,7 @@ def read_pager(text: str, sel, url: str) -> Pager | None:
         name = m.group(1)
         if PAGER_FUNC.search(name.rsplit(".", 1)[-1]) and not NOT_PAGER_FUNC.match(name):
             calls.setdefault(name, set()).add(int(m.group(2)))
-    assigned = {int(v) for v in re.findall(r"\.value\s*=\s*['\"]?(\d{1,4})['\"]?\s*;[^\"']*submit", handlers)}
+    assigned = {int(v) for v in re.findall(r"\.value\s*=\s*['\"]?(\d{1,4})['\"]?\s*;.{0,160}?submit", handlers)}
     forms = _forms(sel, url)
     pager = None
     for name, pages in calls.items():
@@ -184,7 +185,7 @@ def read_pager(text: str, sel, url: str) -> Pager | None:
         pager = Pager(form=forms[0], how="form", calls=set().union(*calls.values(), assigned))
     if pager is None:
         return None
-    pager.count = _count(text, pager.calls)
+    pager.count = _count(text)
     if pager.form is not None:
         value = pager.form.fields.get(pager.form.page_field, "")
         pager.current = int(value) - pager.offset if value.isdigit() else None
@@ -202,7 +203,7 @@ def query_pager(links, url: str, text: str) -> Pager | None:
             continue
         for k, v in parse_qsl(parts.query):
             if QUERY_PAGE.match(k) and v.isdigit() and k not in here:
-                count = _count(text, {int(v)})
+                count = _count(text)
                 if count and count > MAX_PAGES:
                     raise SelectorCountError(f"pager: {count} pages (> {MAX_PAGES}) on {url}")
                 return Pager(count=count, query_param=k, how="query", current=1,

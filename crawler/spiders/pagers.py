@@ -1,7 +1,8 @@
 """Script, form and query pagers (crawler/pages/pagers.py) → requests for the other pages.
 
-Page 1 fans out to every page when the count is known. Without a count, each page
-asks for the next one only while it brings records the previous page did not
+Page 1 fans out to every page when the page states its count. Without one, each
+page asks for the pages its pager calls beyond itself (all of them, or only 下一页),
+and a pager page does so only while it brings records the page before did not
 have: a pager that ignores its argument (or a last page repeated for ever) stops
 at once. The spider bounds the chain (MAX_PAGER_CHAIN) either way.
 """
@@ -41,14 +42,14 @@ def follow(page: HtmlPage, response) -> list[Follow]:
             return []  # a plain ?page=2 link chain: static.follow pages it
     records = tuple(sorted(f.url for f in static.follow(links, column=True) if f.role in ("item", "attachment")))
     on = response.meta.get(PAGE_KEY)
-    if on is None:  # the listing as first reached: fan out, or start the chain
+    if on is None:  # the listing as first reached
         first = pager.current or 1
-        if pager.count:
+        if pager.count:  # the page states its count: every page now
             return [_request(pager, page, n, records) for n in range(first + 1, pager.count + 1)]
-        return [_request(pager, page, first + 1, records)]
+        return [_request(pager, page, n, records) for n in sorted(pager.calls) if n > first]
     if pager.count:
         return []  # page 1 asked for every page already
     previous = set(response.meta.get(PREVIOUS_KEY) or ())
     if not records or set(records) <= previous:
-        return []  # nothing new on this page: the end of the listing
-    return [_request(pager, page, on + 1, records)]
+        return []  # nothing new on this page: the end of the listing (or a pager that ignores its argument)
+    return [_request(pager, page, n, records) for n in sorted(pager.calls) if n > on]

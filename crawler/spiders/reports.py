@@ -41,9 +41,9 @@ MAX_PAGER_CHAIN = 300
 # crawl stopped half-way has archived something useful.
 PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "pager": 10, "rendered": 5,
             "nav": 0}
-# Roles that show a page's HTML listed something; a column page without any of them
-# (and with scripts) is rendered in the browser as a last resort.
-LISTING_ROLES = ("item", "attachment", "pager", "api", "proxy")
+# Roles that show a page's HTML leads to more listing; a column page without them and
+# without a report link (and with scripts) is rendered in the browser as a last resort.
+LISTING_ROLES = ("pager", "api", "proxy")
 HTML_TYPES = ("text/html", "application/xhtml")
 CHALLENGE_STATUSES = (412,)  # anti-bot JavaScript challenges (瑞数 and the like)
 
@@ -180,7 +180,7 @@ class ReportsSpider(scrapy.Spider):
             follows += trs.follow(page) + hanweb.follow(response.text, response.url)
             follows += jsonapi.follow(page, response.text)
             follows += pagers.follow(page, response)
-            if not any(f.role in LISTING_ROLES for f in follows):
+            if not any(_lists_something(f) for f in follows):
                 follows += browser.follow(page, response, self, site)
             if role == "column" and not any(f.role != "nav" for f in follows):
                 # A registered column with nothing in it: a redesign the page classes do not know.
@@ -243,6 +243,10 @@ def _classify_failure(failure) -> tuple[str, str]:
     if failure.check(DNSLookupError):
         return "not_found", "DNS lookup failed"
     return "error", type(failure.value).__name__
+
+
+def _lists_something(f: Follow) -> bool:
+    return f.role in LISTING_ROLES or (f.role in ("item", "attachment") and discovery.is_report_title(f.text))
 
 
 def _document_kind(response) -> str | None:
