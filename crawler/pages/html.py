@@ -218,9 +218,10 @@ class HtmlPage:
                 if not href or href.startswith("#") or not discovery.ATTACHMENT_AREA.search(near):
                     continue
                 url = _absolute(self.base, href)
-                if discovery.is_skipped(url) or urlsplit(url).path.lower().endswith((".html", ".htm", ".shtml")):
-                    continue
+                path = urlsplit(url).path.lower()
                 text = discovery.clean(" ".join(a.itertext())) or discovery.clean(a.get("title"))
+                if discovery.is_skipped(url) or path.endswith((".html", ".htm", ".shtml", "/")):
+                    continue  # pages and directories (menus) are not files
                 out.append(Link(url, text))
         seen, unique = set(), []
         for link in out:
