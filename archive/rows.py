@@ -31,7 +31,8 @@ SECTION_POSITION = {part: i for i, (part, _label) in enumerate(keys.SECTIONS, 1)
 
 _TITLE_BODY = re.compile(r"^\s*(?:#+\s*)?(.+?)\s*(?:20\d\d|19\d\d)\s*年")
 _ZONE = re.compile(r"(开发区|高新区|集聚区|实验区|新区|园区|管委会|管理委员会)")
-_TOWNSHIP = re.compile(r"(乡|镇|街道|街道办事处)(人民政府)?$")
+_TOWNSHIP = re.compile(r"(乡|镇|街道|街道办事处|苏木)(人民政府|政府)?$")
+_ZONE_BODY = re.compile(r"管委会|管理委员会")
 
 
 def body_name(record: dict) -> str | None:
@@ -43,11 +44,24 @@ def body_name(record: dict) -> str | None:
     return m.group(1).strip() if m and len(m.group(1).strip()) >= 2 else None
 
 
+# A government by the division word before 人民政府, when the division list does not
+# place the name (a renamed county, a typo'd city): 自治区 before 区 (leftmost match).
+_GOVERNMENT = re.compile(r"(自治区|省|自治州|地区|盟|市|州|自治县|自治旗|特区|林区|县|旗|区)(人民政府|政府)$")
+GOVERNMENT_LEVELS = {"自治区": "province", "省": "province", "自治州": "city", "地区": "city", "盟": "city",
+                     "市": "city", "州": "city", "自治县": "county", "自治旗": "county", "特区": "county",
+                     "林区": "county", "县": "county", "旗": "county", "区": "county"}
+
+
 def body_level(normalised: str, where: Place) -> str:
     """province / city / county government, township, zone or department."""
     own = where.county or where.city or where.province
     if own and normalised == own + "人民政府":
         return where.level or "department"
+    if _TOWNSHIP.search(normalised):
+        return "township"
+    government = _GOVERNMENT.search(normalised)
+    if government and not _ZONE_BODY.search(normalised):
+        return GOVERNMENT_LEVELS[government.group(1)]
     if _TOWNSHIP.search(normalised):
         return "township"
     if _ZONE.search(normalised):
@@ -113,6 +127,8 @@ def report_row(record: dict, body: dict, *, snapshot_id: str | None, url: str | 
         "snapshot_id": snapshot_id,
         "problem_count": len(record.get("problems") or []),
         "record_sha256": record_digest(record),
+        "metadata_from": (json.dumps(record["metadata_from"], ensure_ascii=False, sort_keys=True)
+                          if record.get("metadata_from") else None),
     }
 
 

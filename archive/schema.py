@@ -339,6 +339,9 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     # reports (30-330 ms -> 1-23 ms a province; built in 4 s at 1M).
     (8, "reports facet index",
      ["CREATE INDEX reports_facets ON reports(province, year, level, format, check_status)"]),
+    # Where a report's title, body or date came from when the document did not say it
+    # (the article page wrapping a file, the listing, the site's owner): JSON, or NULL.
+    (9, "report metadata provenance", ["ALTER TABLE reports ADD COLUMN metadata_from TEXT"]),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"

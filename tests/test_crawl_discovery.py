@@ -66,6 +66,18 @@ def test_every_report_archived_and_nothing_else(sandbox, crawled):
     assert not decoys & snapped
 
 
+def test_wrapped_files_take_their_pages_metadata(sandbox, crawled):
+    db, _ = crawled
+    for rec in expected(sandbox):
+        report = sandbox.world.report_by_url(rec["source"])
+        (raw,) = q(db, "SELECT metadata_from FROM reports WHERE source_url = ?", rec["source"])[0]
+        if report.page_path:
+            assert json.loads(raw)["page"] == report.site.base_url + report.page_path
+            assert json.loads(raw)["published"] == "page"
+        elif report.kind == "html" and not report.title.startswith(str(report.year)):
+            assert raw is None  # the page said it all
+
+
 def test_organization_level_and_cells_equal_ground_truth(sandbox, crawled):
     db, _ = crawled
     wrong = []

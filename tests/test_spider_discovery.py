@@ -294,3 +294,35 @@ def test_report_decoys_stay_out():
                   "政府信息公开工作年度报告（模板）", "图解：某市2021年政府信息公开工作年度报告",
                   "某市召开2021年度政府信息公开工作年度报告编制培训会", "关于某市2021年政府信息公开工作年度报告的解读"):
         assert not discovery.is_report_title(title), title
+
+
+@pytest.mark.parametrize("name, level", [
+    ("郑州市人民政府", "city"), ("中牟县人民政府", "county"), ("新郑市人民政府", "county"),  # placed by the division list
+    ("某某县人民政府", "county"), ("某某区人民政府", "county"), ("某某市人民政府", "city"),  # by the division word
+    ("广西壮族自治区人民政府", "province"), ("河南省人民政府", "province"), ("某某自治州人民政府", "city"),
+    ("浦东新区人民政府", "county"), ("某某镇人民政府", "township"), ("某某街道办事处", "township"), ("某某乡", "township"),
+    ("郑州经济技术开发区管委会", "zone"), ("某高新区管理委员会", "zone"),
+    ("郑州市教育局", "department"), ("某某县发展和改革委员会", "department"), ("某市人民政府办公室", "department"),
+])
+def test_level_from_the_body(name, level):
+    from archive.rows import body_row
+
+    assert body_row(name)["level"] == level
+
+
+def test_wrapper_context_fills_the_record():
+    from crawler.pipelines.archive import with_context
+
+    record = {"title": "2020年政府信息公开工作年度报告", "organization": None, "published": "2021-01-10",
+              "problems": ["organization: not found"]}
+    item = {"title": "2020年政府信息公开工作年度报告",
+            "context": {"page": "http://h/t1.html", "title": "2020年政府信息公开工作年度报告",
+                        "published": "2021-01-20", "organization": "金水区财政局浏览次数：3", "site_name": "金水区人民政府"}}
+    got = with_context(record, item)
+    assert (got["organization"], got["published"], got["problems"]) == ("金水区财政局", "2021-01-20", [])
+    assert got["metadata_from"] == {"organization": "page", "published": "page", "page": "http://h/t1.html"}
+    no_page = with_context(record, {"context": {"site_name": "金水区人民政府"}})
+    assert no_page["organization"] == "金水区人民政府" and no_page["metadata_from"] == {"organization": "site"}
+    own = {"title": "中牟县人民政府2020年政府信息公开工作年度报告", "organization": "中牟县人民政府",
+           "published": "2021-01-10", "problems": []}
+    assert with_context(own, {"context": {"site_name": "郑州市人民政府"}}) == own  # the document's own word stands
