@@ -112,3 +112,29 @@ def test_javascript_only_lists_rendered_in_chromium(sandbox, crawled):
         archived = {url for (url,) in q(db, "SELECT source_url FROM reports WHERE source_url LIKE ?",
                                         site.base_url + "/%")}
         assert archived == {r.url for r in site.reports if r.expected}
+
+
+def test_browser_settings_read_defensively():
+    from crawler.browser import chromium_path, resolver_rules
+
+    assert chromium_path(False) is None and chromium_path("off") is None
+    assert chromium_path("/nonexistent/chromium") is None
+    assert resolver_rules({"www.a.gov.cn": "127.0.1.2", "b.gov.cn": "127.0.1.3"}) == (
+        "MAP b.gov.cn 127.0.1.3,MAP www.a.gov.cn 127.0.1.2")
+    assert resolver_rules('{"x.gov.cn": "127.0.0.9"}') == "MAP x.gov.cn 127.0.0.9"
+    assert resolver_rules(None) is None and resolver_rules("not json") is None and resolver_rules([]) is None
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="no Chromium")
+@pytest.mark.parametrize("slug", JS_ONLY)
+def test_chromium_renders_a_script_built_list_under_a_host_name(sandbox, slug):
+    from crawler.browser import render
+    from crawler.pages.html import HtmlPage
+
+    site = sandbox.world.site(slug)
+    port = sandbox.port or int(site.base_url.rsplit(":", 1)[1])
+    address = site.base_url.split("//")[1].split(":")[0]
+    url = f"http://www.{slug}.gov.cn:{port}{site.columns[0].path}"
+    dom = render(url, binary=CHROMIUM, seconds=60, resolve={f"www.{slug}.gov.cn": address})
+    titles = {link.text for link in HtmlPage(dom, url).links()}
+    assert {r.title for r in site.reports} <= titles
