@@ -37,6 +37,7 @@ OBJECT_PARAMS = "//object/param[@name='src' or @name='SRC' or @name='file' or @n
 VIEWER_MAX_DECODE = 3  # viewer.html?file=%252F… is encoded twice; more is nonsense
 # Text around an anchor that is read to find the 附件 area (the anchor's parent).
 AREA_CHARS = 120
+PAGE_SUFFIXES = (".html", ".htm", ".shtml", "/")
 # Links at most this many per page: a listing page with more is not a listing.
 MAX_LINKS = 5000
 # Headings of the report's parts (2019/2021 and pre-2019 templates); a page
@@ -107,6 +108,7 @@ class HtmlPage:
         self._titles: list[str] = []
         self._selectors_done = 0  # titles are computed as far as asked for
         self._year: int | None | bool = False  # False: not computed yet
+        self._links: list[Link] | None = None
 
     def _select(self, css: str) -> list[str]:
         """What parsel's `sel.css(css).getall()` returns, for attribute and text selectors."""
@@ -155,6 +157,11 @@ class HtmlPage:
         return said and self.report_year() is None
 
     def links(self) -> list[Link]:
+        if self._links is None:  # asked for by several readers of one page
+            self._links = self._read_links()
+        return self._links
+
+    def _read_links(self) -> list[Link]:
         out, seen = [], set()
         anchors = (_xpath(LINK_SELECTOR)(self.root) if self.root is not None
                    else [a.root for a in self.sel.css(LINK_SELECTOR)])
@@ -212,17 +219,16 @@ class HtmlPage:
         out = [link for link in self.links() if discovery.is_download(link.url, link.text)]
         if self.root is not None:
             for a in _xpath(LINK_SELECTOR)(self.root):
-                parent = a.getparent()
-                near = "".join(parent.itertext())[:AREA_CHARS] if parent is not None else ""
                 href = (a.get("href") or "").strip()
-                if not href or href.startswith("#") or not discovery.ATTACHMENT_AREA.search(near):
+                if not href or href.startswith("#"):
                     continue
                 url = _absolute(self.base, href)
-                path = urlsplit(url).path.lower()
-                text = discovery.clean(" ".join(a.itertext())) or discovery.clean(a.get("title"))
-                if discovery.is_skipped(url) or path.endswith((".html", ".htm", ".shtml", "/")):
+                if discovery.is_skipped(url) or urlsplit(url).path.lower().endswith(PAGE_SUFFIXES):
                     continue  # pages and directories (menus) are not files
-                out.append(Link(url, text))
+                parent = a.getparent()
+                near = "".join(parent.itertext())[:AREA_CHARS] if parent is not None else ""
+                if discovery.ATTACHMENT_AREA.search(near):
+                    out.append(Link(url, discovery.clean(" ".join(a.itertext())) or discovery.clean(a.get("title"))))
         seen, unique = set(), []
         for link in out:
             if link.url not in seen and not viewer_target(link.url):

@@ -44,6 +44,9 @@ PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, 
 # Roles that show a page's HTML leads to more listing; a column page without them and
 # without a report link (and with scripts) is rendered in the browser as a last resort.
 LISTING_ROLES = ("pager", "api", "proxy")
+# Pages that may be rendered: a column or page as reached by navigation, not the
+# further pages of a listing whose first page was read (an end page of only decoys).
+RENDERED_ROLES = ("column", "nav", "item")
 HTML_TYPES = ("text/html", "application/xhtml")
 CHALLENGE_STATUSES = (412,)  # anti-bot JavaScript challenges (瑞数 and the like)
 
@@ -174,13 +177,17 @@ class ReportsSpider(scrapy.Spider):
             return
         column = meta.get("column") or page.is_column()
         if role in ("item", "attachment") and not column:
+            if discovery.is_report_title(meta.get("anchor")):
+                # listed as a report, titled as something else: an attachment page whose
+                # files are the report (the listing's words are its title)
+                yield from self._wrapped_files(response, page, site, _files(page, site), title=meta["anchor"])
             return  # a decoy, notice or news item: nothing below it leads to reports
         follows = static.follow(page.links(), column=column)
         if column:
             follows += trs.follow(page) + hanweb.follow(response.text, response.url)
             follows += jsonapi.follow(page, response.text)
             follows += pagers.follow(page, response)
-            if not any(_lists_something(f) for f in follows):
+            if role in RENDERED_ROLES and not any(_lists_something(f) for f in follows):
                 follows += browser.follow(page, response, self, site)
             if role == "column" and not any(f.role != "nav" for f in follows):
                 # A registered column with nothing in it: a redesign the page classes do not know.
@@ -188,17 +195,20 @@ class ReportsSpider(scrapy.Spider):
         yield from self._follow(follows, response, site)
 
     def _report_page(self, response, page: HtmlPage, site: Site):
-        files = [link for link in page.attachment_links() + page.embedded() if site.in_scope(link.url)]
+        files = _files(page, site)
         if files and page.is_wrapper():
-            # The report is the attached (or embedded, or viewer-shown) file; the page around
-            # it is context: its title, date and body go to the report, the page itself is
-            # never archived as the report.
-            context = {"page": response.url, **page_metadata(response.text), "site_name": site.name}
-            for link in files:
-                yield self._request(Follow(link.url, "attachment", link.text), site,
-                                    hops=response.meta.get("hops", 0), report_title=page.title, context=context)
+            yield from self._wrapped_files(response, page, site, files, title=page.title)
             return
         yield self._item(response, site, via="page", title=page.title)
+
+    def _wrapped_files(self, response, page: HtmlPage, site: Site, files: list, *, title: str):
+        """Requests for the files a wrapper page links, frames or shows in a viewer. The
+        report is the file; the page around it is context: its title, date and body go
+        to the report, the page itself is never archived as the report."""
+        context = {"page": response.url, **page_metadata(response.text), "site_name": site.name}
+        for link in files:
+            yield self._request(Follow(link.url, "attachment", link.text), site,
+                                hops=response.meta.get("hops", 0), report_title=title, context=context)
 
     def _item(self, response, site: Site, *, via: str, title: str) -> RawDocument:
         self.stats.report(site.slug)
@@ -243,6 +253,11 @@ def _classify_failure(failure) -> tuple[str, str]:
     if failure.check(DNSLookupError):
         return "not_found", "DNS lookup failed"
     return "error", type(failure.value).__name__
+
+
+def _files(page: HtmlPage, site: Site) -> list:
+    """What a page links, frames or shows in a viewer that may be a document, in scope."""
+    return [link for link in page.attachment_links() + page.embedded() if site.in_scope(link.url)]
 
 
 def _lists_something(f: Follow) -> bool:
