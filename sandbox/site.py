@@ -183,7 +183,8 @@ _FILES_LOCK = threading.Lock()
 
 
 def rendered_file(report) -> bytes:
-    key = (report.site.world.seed, report.id, report.revision, report.kind)
+    # (the site too: two worlds of one seed in one process number their reports alike)
+    key = (report.site.world.seed, report.site.slug, report.body.name, report.id, report.revision, report.kind)
     with _FILES_LOCK:
         data = _FILES.get(key)
     if data is None:

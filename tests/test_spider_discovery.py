@@ -326,3 +326,23 @@ def test_wrapper_context_fills_the_record():
     own = {"title": "中牟县人民政府2020年政府信息公开工作年度报告", "organization": "中牟县人民政府",
            "published": "2021-01-10", "problems": []}
     assert with_context(own, {"context": {"site_name": "郑州市人民政府"}}) == own  # the document's own word stands
+
+
+def test_assembled_urls_that_are_not_apis_are_left_alone():
+    html = ("<script>var imgUrl = '/images/banner_' + n + '.png'; var pageUrl = './t_' + i + '.html';"
+            "var shareUrl = 'http://service.weibo.com/share?url=' + location.href;</script>")
+    p = HtmlPage(html, "http://h/col/")
+    assert api_urls(html, p.sel, p.url) == []
+
+
+@pytest.mark.parametrize("name", ["js_only_inline.html", "js_only_xhr.html"])
+def test_script_built_lists_are_left_to_the_browser(name):
+    from crawler.spiders import jsonapi
+    from crawler.spiders.reports import _lists_something
+
+    html = fixture(name)
+    p = HtmlPage(html, "http://h/ndbg/index.htm")
+    follows = (static.follow(p.links(), column=True) + jsonapi.follow(p, html)
+               + pagers.follow(p, SimpleNamespace(text=html, meta={})))
+    assert p.is_column() and "<script" in html
+    assert not any(_lists_something(f) for f in follows)  # nothing in the HTML: render it

@@ -49,6 +49,7 @@ SIZE_KEYS = ("pageSize", "page_size", "perPage", "per_page", "size", "limit", "r
 PAGE_PARAMS = ("page", "pageNo", "pageNum", "pageIndex", "currentPage", "current", "cur_page", "curPage", "pn",
                "p")
 MAX_PAGES = 500
+NOT_API = (".html", ".htm", ".shtml")
 
 
 def api_urls(html_text: str, sel, url: str) -> list[str]:
@@ -74,7 +75,8 @@ def api_urls(html_text: str, sel, url: str) -> list[str]:
     for v in found:
         u = urljoin(url, v)
         key = _first_page_key(u)  # /api/list?channel=x and /api/list?channel=x&page=1 are one listing
-        if not urlsplit(u).path.lower().endswith((".js", ".css")) and key not in seen:
+        # (static files and pages are not listing APIs: "/images/" + n + ".png" evaluates too)
+        if not (discovery.is_skipped(u) or urlsplit(u).path.lower().endswith(NOT_API)) and key not in seen:
             seen.add(key)
             out.append(u)
     return out
