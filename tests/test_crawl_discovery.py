@@ -107,6 +107,7 @@ def test_javascript_only_lists_rendered_in_chromium(sandbox, crawled):
     db, _ = crawled
     stats = json.loads(q(db, "SELECT stats FROM crawl_runs")[0][0])
     assert stats.get("pages_rendered", 0) >= len(JS_ONLY)
+    assert f"browser: {stats['pages_rendered']} column pages rendered" in crawled[1].stdout
     for slug in JS_ONLY:
         site = sandbox.world.site(slug)
         archived = {url for (url,) in q(db, "SELECT source_url FROM reports WHERE source_url LIKE ?",

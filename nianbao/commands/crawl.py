@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -126,14 +127,18 @@ def print_summary(db: Path) -> None:
         return
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        run = conn.execute("SELECT id FROM crawl_runs ORDER BY started_at DESC LIMIT 1").fetchone()
+        run = conn.execute("SELECT id, stats FROM crawl_runs ORDER BY started_at DESC LIMIT 1").fetchone()
         if not run:
             return
         rows = conn.execute("SELECT site, status, pages, reports, errors FROM site_status WHERE run_id = ? ORDER BY site",
-                            run).fetchall()
+                            run[:1]).fetchall()
         total = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
     finally:
         conn.close()
     print(f"run {run[0]}: {len(rows)} sites, archive holds {total} reports")
+    stats = json.loads(run[1] or "{}")
+    if stats.get("pages_rendered") or stats.get("render_failures"):
+        print(f"  browser: {stats.get('pages_rendered', 0)} column pages rendered,"
+              f" {stats.get('render_failures', 0)} failed")
     for site, status, pages, reports, errors in rows:
         print(f"  {site:<24} {status:<18} pages {pages:>5}  reports {reports:>4}  errors {errors:>3}")
