@@ -160,7 +160,8 @@ def read_pager(text: str, sel, url: str) -> Pager | None:
     calls: dict[str, set[int]] = {}
     for m in CALL.finditer(handlers + "\n" + scripts):
         name = m.group(1)
-        if PAGER_FUNC.search(name.rsplit(".", 1)[-1]) and not NOT_PAGER_FUNC.match(name):
+        if PAGER_FUNC.search(name.rsplit(".", 1)[-1]) and not NOT_PAGER_FUNC.match(name) \
+                and 0 <= int(m.group(2)) <= MAX_PAGES:  # a bigger number is an id or a year, not a page
             calls.setdefault(name, set()).add(int(m.group(2)))
     assigned = {int(v) for v in re.findall(r"\.value\s*=\s*['\"]?(\d{1,4})['\"]?\s*;.{0,160}?submit", handlers)}
     forms = _forms(sel, url)
