@@ -35,6 +35,7 @@ from sandbox import render_html, response
 from sandbox.cms import paginate
 
 VARIANTS = {
+    "gkmlpt": ("getjson", "fetchvar", "config"),  # the gkmlpt family's shape (sandbox/cms/gkmlpt.py)
     "script_pager": ("goPage", "turnPage", "gotoPage", "toPage"),
     "post_pager": ("inline", "function", "jquery"),
     "extless_download": ("fileid", "getfile", "aspx", "downfile"),
@@ -52,14 +53,19 @@ def has(site, key: str) -> bool:
     return any(f == key or f.startswith(key + ":") for f in site.features)
 
 
+# Variations a site shows without naming the key: the file name header of an
+# extension-less download, the JSON/endpoint shape of a gkmlpt site.
+IMPLIED = {"disposition": "extless_download", "gkmlpt": None}
+
+
 def variant(site, key: str) -> str | None:
-    """The variation of feature `key` this site shows (pinned, or chosen by the seed)."""
+    """The variation of feature `key` this site shows (pinned, or chosen by the seed);
+    None when the site does not have the feature."""
     for f in site.features:
         if f.startswith(key + ":"):
             return f.split(":", 1)[1]
-    if key == "disposition" and has(site, "extless_download"):
-        pass
-    elif not has(site, key):
+    implied = key in IMPLIED and (IMPLIED[key] is None or has(site, IMPLIED[key]))
+    if not (has(site, key) or implied):
         return None
     from sandbox.world import rng_for
 

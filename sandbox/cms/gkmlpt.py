@@ -27,15 +27,12 @@ from sandbox.cms import paginate
 
 CONTAINER = ('<div class="article-content" id="zoomcon">', "</div>")
 SERVER = "nginx/1.18.0"
-VARIANTS = ("getjson", "fetchvar", "config")
 
 
 def _variant(site) -> str:
     from sandbox.features import variant
-    from sandbox.world import rng_for
 
-    pinned = variant(site, "gkmlpt")
-    return pinned if pinned else rng_for(site.world.seed, site.slug, "gkmlpt").choice(VARIANTS)
+    return variant(site, "gkmlpt")  # pinned by a "gkmlpt:<v>" feature, else chosen by the seed
 
 
 def _sid(site) -> str:
