@@ -346,3 +346,19 @@ def test_script_built_lists_are_left_to_the_browser(name):
                + pagers.follow(p, SimpleNamespace(text=html, meta={})))
     assert p.is_column() and "<script" in html
     assert not any(_lists_something(f) for f in follows)  # nothing in the HTML: render it
+
+
+@pytest.mark.parametrize("call", ['createPage(3, 0, "index", "shtml");', "createPageHtml('page_div', 3, 1, 'index', 'shtml', 30);"])
+def test_renamed_create_page_calls(call):
+    from crawler.pages.trs import TrsPager
+
+    assert TrsPager(call, "http://h/col/").page_urls()[1:] == ["http://h/col/index_1.shtml", "http://h/col/index_2.shtml"]
+    assert read_pager(f"<script>{call}</script>", HtmlPage(f"<script>{call}</script>", "http://h/").sel, "http://h/") is None
+
+
+def test_form_with_its_own_next_button_and_a_count():
+    html = ("<form method='post' action='/list.do'><input type='hidden' name='currentPage' value='1'>"
+            "<input type='hidden' name='col' value='9'><input type='submit' name='go' value='下一页'></form>"
+            "<span>第1页/共3页</span>")
+    follows = _follows(html, "http://h/list.do")
+    assert [dict(f.formdata) for f in follows] == [{"col": "9", "currentPage": "2"}, {"col": "9", "currentPage": "3"}]

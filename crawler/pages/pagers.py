@@ -28,7 +28,7 @@ from crawler.pages.base import SelectorCountError
 
 # Functions whose name says they change page (not createPageHTML: crawler/pages/trs.py).
 PAGER_FUNC = re.compile(r"(page|pager|turn|fenye|jump|goto)", re.I)
-NOT_PAGER_FUNC = re.compile(r"^(createPageHTML|parseInt|parseFloat|setTimeout|Number|String)$")
+NOT_PAGER_FUNC = re.compile(r"^(createPage\w*|parseInt|parseFloat|setTimeout|Number|String)$")
 CALL = re.compile(r"\b([A-Za-z_$][\w$.]*)\s*\(\s*['\"]?(\d{1,4})['\"]?\s*[,)]")
 # Form fields that hold the page number.
 PAGE_FIELD = re.compile(r"^(page|pageno|page_no|pagenum|page_num|pageindex|page_index|currentpage|current_page"
@@ -181,8 +181,9 @@ def read_pager(text: str, sel, url: str) -> Pager | None:
             if form:
                 pager = Pager(form=form, offset=target[1], how="form", calls=pages)
                 break
-    if pager is None and forms and (calls or assigned):
-        # page calls or handlers writing numbers into a form with a page field
+    if pager is None and forms and (calls or assigned or _count(text)):
+        # page calls or handlers writing numbers into a form with a page field, or such a
+        # form (submitted by its own 下一页 button) on a page stating its count
         pager = Pager(form=forms[0], how="form", calls=set().union(*calls.values(), assigned))
     if pager is None:
         return None
