@@ -41,6 +41,8 @@ MAX_PAGER_CHAIN = 300
 # crawl stopped half-way has archived something useful.
 PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "pager": 10, "rendered": 5,
             "nav": 0}
+# Pages between a listing and a report file (wrapper → download page → file); more is a trap.
+MAX_WRAPPERS = 2
 # Roles that show a page's HTML leads to more listing; a column page without them and
 # without a report link (and with scripts) is rendered in the browser as a last resort.
 LISTING_ROLES = ("pager", "api", "proxy")
@@ -177,10 +179,11 @@ class ReportsSpider(scrapy.Spider):
             return
         column = meta.get("column") or page.is_column()
         if role in ("item", "attachment") and not column:
-            if discovery.is_report_title(meta.get("anchor")):
-                # listed as a report, titled as something else: an attachment page whose
-                # files are the report (the listing's words are its title)
-                yield from self._wrapped_files(response, page, site, _files(page, site), title=meta["anchor"])
+            title = meta.get("report_title") or meta.get("anchor") or ""
+            if discovery.is_report_title(title) and meta.get("wrapped", 0) < MAX_WRAPPERS:
+                # listed as a report, titled as something else (an attachment page, a
+                # download page between a wrapper and its file): its files are the report
+                yield from self._wrapped_files(response, page, site, _files(page, site), title=title)
             return  # a decoy, notice or news item: nothing below it leads to reports
         follows = static.follow(page.links(), column=column)
         if column:
@@ -197,7 +200,8 @@ class ReportsSpider(scrapy.Spider):
     def _report_page(self, response, page: HtmlPage, site: Site):
         files = _files(page, site)
         if files and page.is_wrapper():
-            yield from self._wrapped_files(response, page, site, files, title=page.title)
+            if response.meta.get("wrapped", 0) < MAX_WRAPPERS:
+                yield from self._wrapped_files(response, page, site, files, title=page.title)
             return
         yield self._item(response, site, via="page", title=page.title)
 
@@ -205,9 +209,11 @@ class ReportsSpider(scrapy.Spider):
         """Requests for the files a wrapper page links, frames or shows in a viewer. The
         report is the file; the page around it is context: its title, date and body go
         to the report, the page itself is never archived as the report."""
-        context = {"page": response.url, **page_metadata(response.text), "site_name": site.name}
+        context = response.meta.get("context") or {
+            "page": response.url, **page_metadata(response.text), "site_name": site.name}
+        wrapped = (("wrapped", response.meta.get("wrapped", 0) + 1),)
         for link in files:
-            yield self._request(Follow(link.url, "attachment", link.text), site,
+            yield self._request(Follow(link.url, "attachment", link.text, meta=wrapped), site,
                                 hops=response.meta.get("hops", 0), report_title=title, context=context)
 
     def _item(self, response, site: Site, *, via: str, title: str) -> RawDocument:
