@@ -19,6 +19,7 @@ Counted in the crawl's stats as `pages_rendered` / `render_failures`.
 from __future__ import annotations
 
 import logging
+from functools import cache
 import shutil
 import subprocess
 import tempfile
@@ -43,8 +44,9 @@ VIRTUAL_TIME_MS = 5000  # scripts, timers and XHRs get this much virtual time be
 RENDER_KEY = "render"
 
 
+@cache
 def chromium_path(setting=None) -> str | None:
-    """The Chromium binary to use, or None (browser off)."""
+    """The Chromium binary to use, or None (browser off). Looked up once per setting."""
     if setting in (False, "False", "false", "0", "off", "no"):
         return None
     if isinstance(setting, str) and setting not in ("", "auto", "True", "true", "1"):

@@ -120,7 +120,7 @@ def document_kind(headers: dict, body: bytes, url: str) -> str | None:
             named = _by_name(filename(headers, url))
             return named if named in ("doc", "wps", "xls") else "doc"
         return by_bytes
-    if body[:1] in (b"<", b"{", b"[") or body.lstrip()[:1] == b"<":
+    if body[:256].lstrip().removeprefix(b"\xef\xbb\xbf")[:1] in (b"<", b"{", b"["):
         return None  # markup or JSON, whatever the headers claim
     ctype = header(headers, "Content-Type").decode("latin-1").split(";")[0].strip().lower()
     if ctype in TYPE_KINDS:
