@@ -19,10 +19,10 @@ Counted in the crawl's stats as `pages_rendered` / `render_failures`.
 from __future__ import annotations
 
 import logging
-from functools import cache
 import shutil
 import subprocess
 import tempfile
+from functools import cache
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
