@@ -362,3 +362,14 @@ def test_form_with_its_own_next_button_and_a_count():
             "<span>第1页/共3页</span>")
     follows = _follows(html, "http://h/list.do")
     assert [dict(f.formdata) for f in follows] == [{"col": "9", "currentPage": "2"}, {"col": "9", "currentPage": "3"}]
+
+
+@pytest.mark.parametrize("title, org", [
+    ("2020年郑州市教育局政府信息公开工作年度报告", "郑州市教育局"),          # the body after the year
+    ("2019年度新郑市人民政府政府信息公开工作年度报告", "新郑市人民政府"),
+    ("郑州市财政局2020年度政府信息公开工作年度报告", "郑州市财政局"),        # before the year
+    ("2020年度政府信息公开工作年度报告", None),                            # none: the page or site names it
+    ("2020年度全市政府信息公开工作年度报告", None),
+])
+def test_organization_from_the_title(title, org):
+    assert metadata.organization(title, metadata.find_title(title)) == org
