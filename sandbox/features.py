@@ -20,7 +20,8 @@ the same mechanism, so a crawler passes only by recognising the mechanism:
                     script assembles: no link in the HTML, only a browser sees the entries
   page_source       how article pages print their source: ContentSource meta, a glued
                     来源：…浏览次数 line, or 发布机构：…发布时间 (no meta)
-  year_first_titles the site's own reports are titled 2021年政府信息公开工作年度报告 (no body)
+  year_first_titles reports are titled 2021年政府信息公开工作年度报告 (no body): those whose page
+                    names the body (HTML reports, wrapped files), and the owner's files
   mostly_files      most reports are PDF/DOCX files (the file mechanisms meet many)
   more_decoys       extra decoys: 法治政府建设年度报告, 统计公报, 政务公开工作要点, a blank template
 """

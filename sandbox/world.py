@@ -285,8 +285,10 @@ def _make_report(site: Site, body: Body, year: int, col: str, seed: int, counter
     date = published.isoformat()
     page_path = family.article_path(column, rid, date)
     title = texts.title(body.name, year, rng.randint(0, 5) // 4)
-    if features.has(site, "year_first_titles") and body is site.bodies[0]:
-        title = f"{year}年政府信息公开工作年度报告"  # the body is only on the page (or is the site's owner)
+    named_by_page = kind == "html" or site.cms in ("trs", "hanweb", "gkmlpt") or features.wraps(site)
+    if features.has(site, "year_first_titles") and (body is site.bodies[0] or named_by_page):
+        # the body is named only by the page around the report (or is the site's owner)
+        title = f"{year}年政府信息公开工作年度报告"
     report = Report(
         id=rid, site=site, body=body, year=year, format=fmt, kind=kind, published=date, late=late,
         title=title, quirks=quirks, column=col, path=page_path)
