@@ -373,3 +373,16 @@ def test_form_with_its_own_next_button_and_a_count():
 ])
 def test_organization_from_the_title(title, org):
     assert metadata.organization(title, metadata.find_title(title)) == org
+
+
+def test_listing_roles_of_download_shaped_links():
+    from crawler.pages.base import Link
+
+    def role(url, text, column=True):
+        return static.classify(Link(url, text), column=column)
+
+    assert role("http://h/download?fileid=3", "某县2020年政府信息公开工作年度报告") == "attachment"
+    assert role("http://h/downfile/3", "2020年") == "attachment"                        # a column entry
+    assert role("http://h/uploads/x", "某县2020年政府信息公开工作年度报告.pdf") == "attachment"
+    assert role("http://h/a/b.pdf", "宣传册") is None
+    assert role("http://h/zwgk/download/", "政府信息公开", column=False) == "nav"        # a menu, not a file
