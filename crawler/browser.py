@@ -100,6 +100,10 @@ def follow(page, response, spider, site) -> list[Follow]:
     budget = settings.getint("NIANBAO_BROWSER_PAGES", DEFAULT_PAGES)
     used = spider.state.setdefault("rendered", {})
     if used.get(site.slug, 0) >= budget:
+        if used.get(site.slug, 0) == budget:  # said once per site
+            used[site.slug] += 1
+            spider.logger.warning("browser: %s has had its %d renders (NIANBAO_BROWSER_PAGES); %s not rendered",
+                                  site.slug, budget, response.url)
         return []
     used[site.slug] = used.get(site.slug, 0) + 1
     return [Follow(response.url, "rendered", meta=((RENDER_KEY, True),))]
