@@ -18,6 +18,7 @@ Counted in the crawl's stats as `pages_rendered` / `render_failures`.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import subprocess
@@ -42,6 +43,8 @@ DEFAULT_PAGES = 5
 DEFAULT_SECONDS = 20.0
 VIRTUAL_TIME_MS = 5000  # scripts, timers and XHRs get this much virtual time before the dump
 RENDER_KEY = "render"
+JSON_KEY = "rendered_json"  # request meta: the JSON URLs the rendered page fetched
+MAX_NETLOG_BYTES = 64 * 1024 * 1024
 
 
 @cache
@@ -68,12 +71,43 @@ def resolver_rules(resolve) -> str | None:
     return ",".join(f"MAP {host} {ip}" for host, ip in sorted(resolve.items()) if host and ip)
 
 
+def json_requests(netlog: str) -> list[str]:
+    """URLs the page fetched that answered 200 with a JSON Content-Type, from Chromium's
+    net log (--log-net-log): the list APIs a script called. [] when the log is unreadable."""
+    try:
+        with open(netlog, encoding="utf-8", errors="replace") as f:
+            text = f.read(MAX_NETLOG_BYTES)
+        try:
+            log = json.loads(text)
+        except ValueError:  # a log cut short (Chromium killed): close it
+            log = json.loads(text.rstrip().rstrip(",") + "]}")
+    except (OSError, ValueError):
+        return []
+    types = {v: k for k, v in (log.get("constants", {}).get("logEventTypes") or {}).items()}
+    urls: dict[int, str] = {}
+    found = []
+    for event in log.get("events") or []:
+        kind, params = types.get(event.get("type")), event.get("params") or {}
+        source = (event.get("source") or {}).get("id")
+        if kind == "URL_REQUEST_START_JOB" and params.get("url"):
+            urls.setdefault(source, params["url"])
+        elif kind == "HTTP_TRANSACTION_READ_RESPONSE_HEADERS" and source in urls:
+            headers = [str(h).lower() for h in params.get("headers") or []]
+            if headers and " 200" in headers[0] and any(h.startswith("content-type:") and "json" in h
+                                                          for h in headers):
+                if urls[source] not in found:
+                    found.append(urls[source])
+    return found
+
+
 def render(url: str, *, binary: str, seconds: float = DEFAULT_SECONDS, resolve=None,
-           user_agent: str | None = None) -> str:
-    """The DOM of `url` after its scripts ran, as HTML. Raises on failure or timeout."""
+           user_agent: str | None = None) -> tuple[str, list[str]]:
+    """The DOM of `url` after its scripts ran, as HTML, and the JSON URLs its scripts
+    fetched (json_requests). Raises on failure or timeout."""
     with tempfile.TemporaryDirectory(prefix="nianbao-chromium-") as profile:
-        cmd = [binary, *FLAGS, f"--user-data-dir={profile}", "--dump-dom",
-               f"--virtual-time-budget={VIRTUAL_TIME_MS}"]
+        netlog = f"{profile}/net-log.json"
+        cmd = [binary, *FLAGS, f"--user-data-dir={profile}/profile", "--dump-dom",
+               f"--virtual-time-budget={VIRTUAL_TIME_MS}", f"--log-net-log={netlog}"]
         rules = resolver_rules(resolve)
         if rules:
             cmd.append(f"--host-resolver-rules={rules}")
@@ -84,7 +118,13 @@ def render(url: str, *, binary: str, seconds: float = DEFAULT_SECONDS, resolve=N
         if proc.returncode != 0 or not proc.stdout.strip():
             tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             raise RuntimeError(f"chromium exited {proc.returncode}: {tail[0][:200]}")
-        return proc.stdout.decode("utf-8", "replace")
+        return proc.stdout.decode("utf-8", "replace"), json_requests(netlog)
+
+
+def json_follows(response) -> list[Follow]:
+    """The JSON lists a rendered page's scripts fetched: read like any JSON listing
+    (all its pages, where the DOM shows only the first)."""
+    return [Follow(u, "api") for u in response.meta.get(JSON_KEY) or ()]
 
 
 def follow(page, response, spider, site) -> list[Follow]:
@@ -128,7 +168,7 @@ class BrowserMiddleware:
         if not request.meta.get(RENDER_KEY) or self.binary is None:
             return None
         try:
-            dom = await maybe_deferred_to_future(deferToThread(
+            dom, apis = await maybe_deferred_to_future(deferToThread(
                 render, request.url, binary=self.binary, seconds=self.seconds, resolve=self.resolve,
                 user_agent=self.user_agent))
         except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
@@ -136,5 +176,6 @@ class BrowserMiddleware:
             logger.warning("browser: rendering %s failed: %s", request.url, exc)
             raise IgnoreRequest(f"browser: rendering failed ({type(exc).__name__})") from None
         count(self.crawler, "pages_rendered")
+        request.meta[JSON_KEY] = apis  # the response's meta is its request's
         return HtmlResponse(request.url, body=dom.encode("utf-8"), encoding="utf-8", request=request,
                             headers={"Content-Type": "text/html; charset=utf-8"})

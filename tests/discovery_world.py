@@ -42,5 +42,9 @@ SITES: tuple[SiteSpec, ...] = (
              features=("pdf_viewer:iframe", "extless_download:fileid", "disposition:none", *FILES)),
     SiteSpec("t-js-inline", "static", (_b("濮阳市人民政府", "city", "4109"),), features=("js_only_list:inline",)),
     SiteSpec("t-js-xhr", "static", (_b("兰考县人民政府", "county", "410225"),), features=("js_only_list:xhr",)),
+    # the real gkmlpt shape: the API only in an external bundle, the DOM drawing page 1 of 4
+    SiteSpec("t-gkmlpt-bundle", "gkmlpt", (_b("杞县人民政府", "county", "410221"),), page_size=4,
+             features=("gkmlpt:bundle",)),
 )
-JS_ONLY = ("t-js-inline", "t-js-xhr")
+JS_LISTS = ("t-js-inline", "t-js-xhr")
+JS_ONLY = (*JS_LISTS, "t-gkmlpt-bundle")  # sites only a browser reads

@@ -19,7 +19,7 @@ import yaml
 
 from sandbox import server, world
 from tests.crawl_support import FAST, q
-from tests.discovery_world import JS_ONLY, SITES
+from tests.discovery_world import JS_LISTS, JS_ONLY, SITES
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or (Path("/usr/bin/chromium").exists() and "/usr/bin/chromium")
@@ -127,15 +127,20 @@ def test_browser_settings_read_defensively():
 
 
 @pytest.mark.skipif(not CHROMIUM, reason="no Chromium")
-@pytest.mark.parametrize("slug", JS_ONLY)
-def test_chromium_renders_a_script_built_list_under_a_host_name(sandbox, slug):
+def test_chromium_renders_script_built_lists_under_host_names(sandbox):
     from crawler.browser import render
     from crawler.pages.html import HtmlPage
 
-    site = sandbox.world.site(slug)
-    port = sandbox.port or int(site.base_url.rsplit(":", 1)[1])
-    address = site.base_url.split("//")[1].split(":")[0]
-    url = f"http://www.{slug}.gov.cn:{port}{site.columns[0].path}"
-    dom = render(url, binary=CHROMIUM, seconds=60, resolve={f"www.{slug}.gov.cn": address})
-    titles = {link.text for link in HtmlPage(dom, url).links()}
-    assert {r.title for r in site.reports} <= titles
+    for slug in (*JS_LISTS, "t-gkmlpt-bundle"):
+        site = sandbox.world.site(slug)
+        port = sandbox.port or int(site.base_url.rsplit(":", 1)[1])
+        address = site.base_url.split("//")[1].split(":")[0]
+        url = f"http://www.{slug}.gov.cn:{port}{site.columns[0].path}"
+        dom, apis = render(url, binary=CHROMIUM, seconds=60, resolve={f"www.{slug}.gov.cn": address})
+        titles = {link.text for link in HtmlPage(dom, url).links()}
+        if slug in JS_LISTS:
+            assert {r.title for r in site.reports} <= titles
+        else:  # page 1 in the DOM, the API in the net log
+            page1 = [e.title for e in site.columns[0].entries[:4]]
+            assert set(page1) <= titles and not {e.title for e in site.columns[0].entries} <= titles
+            assert apis == [f"http://www.{slug}.gov.cn:{port}/gkmlpt/api/all/1101?page=1&sid={sum(map(ord, slug)) % 9000 + 1000}"]

@@ -189,7 +189,7 @@ class ReportsSpider(scrapy.Spider):
         if column:
             follows += trs.follow(page) + hanweb.follow(response.text, response.url)
             follows += jsonapi.follow(page, response.text)
-            follows += pagers.follow(page, response)
+            follows += pagers.follow(page, response) + browser.json_follows(response)
             if role in RENDERED_ROLES and not any(_lists_something(f) for f in follows):
                 follows += browser.follow(page, response, self, site)
             if role == "column" and not any(f.role != "nav" for f in follows):

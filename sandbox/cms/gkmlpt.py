@@ -14,6 +14,11 @@ per site), differing in how the script names the endpoint and in the JSON:
            → {"success": true, "result": {"records": [{"docTitle", "docUrl", "pubTime"}],
               "pageInfo": {"total": N, "pageSize": S}}}
 
+  bundle   (pinned only: "gkmlpt:bundle") window._CONFIG = {SID, CAT_ID} and an external
+           script (the platform's real shape) that calls /gkmlpt/api/all/…?page=1 and draws page 1
+           with a pager of spans: only a browser's network log reveals the endpoint
+           → the getjson answer
+
 Articles /gkmlpt/content/1/1234/post_1234.html wrap their files,
 /attachment/0/234/1234/1234.pdf.
 """
@@ -87,6 +92,10 @@ var catId = {column.number}, siteId = "{sid}";
   load(1);
 }})();
 </script>"""
+    if v == "bundle":  # the real platform's shape: the endpoint only inside the external bundle
+        return f"""<div id="app"></div>
+<script>window._CONFIG = {{SID: "{sid}", CAT_ID: {column.number}}};</script>
+<script src="{BUNDLE_PATH}"></script>"""
     return f"""<div id="app"></div>
 <script>var GKML_OPTS = {{listApi: "/gkmlpt/api/docs?cat={column.number}&sid={sid}", el: "#app"}};</script>
 <script>
@@ -103,6 +112,23 @@ var catId = {column.number}, siteId = "{sid}";
 </script>"""
 
 
+BUNDLE_JS = """(function () {
+  var c = window._CONFIG, app = document.getElementById("app");
+  var xhr = new XMLHttpRequest();
+  xhr.open("GET", "/gkmlpt/api/all/" + c.CAT_ID + "?page=1&sid=" + c.SID);
+  xhr.onload = function () {
+    var res = JSON.parse(xhr.responseText), pages = Math.ceil(res.total / res.articles.length);
+    var pager = [];
+    for (var i = 1; i <= pages; i++) { pager.push('<span class="page" data-page="' + i + '">' + i + '</span>'); }
+    app.innerHTML = "<ul>" + res.articles.map(function (a) {
+      return '<li><a href="' + a.url + '">' + a.title + '</a></li>'; }).join("") + "</ul>" + pager.join(" ");
+  };
+  xhr.send();
+})();
+"""
+BUNDLE_PATH = "/gkmlpt/static/js/gkmlpt.bundle.js"
+
+
 def listing_routes(site, column) -> dict:
     def render():
         return render_html.listing(site, column, _shell(site, column), "")
@@ -115,7 +141,7 @@ def _answer(site, column, page: int) -> dict:
     size = site.spec.page_size
     pages = paginate(column.entries, size)
     items = pages[page - 1] if 1 <= page <= len(pages) else []
-    if v == "getjson":
+    if v in ("getjson", "bundle"):
         return {"classify": {"id": column.number, "name": column.name},
                 "articles": [{"id": i, "title": e.title, "url": site.base_url + e.path,
                               "first_publish_time": e.date} for i, e in enumerate(items)],
@@ -132,8 +158,10 @@ def _answer(site, column, page: int) -> dict:
 def api(site, request):
     path, q = request.path, request.query
     v = _variant(site)
+    if v == "bundle" and path == BUNDLE_PATH:
+        return response.Response(body=BUNDLE_JS.encode(), content_type="application/javascript; charset=utf-8")
     try:
-        if v == "getjson" and path.startswith("/gkmlpt/api/all/"):
+        if v in ("getjson", "bundle") and path.startswith("/gkmlpt/api/all/"):
             number, page = int(path.rsplit("/", 1)[1]), int(q.get("page", "1"))
         elif v == "fetchvar" and path.startswith("/gkmlpt/api/list/"):
             number, page = int(path.rsplit("/", 1)[1]), int(q.get("pageNo", "1"))
