@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "headless_shell")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--mute-audio",
-         "--hide-scrollbars")
+         "--hide-scrollbars", "--no-default-browser-check", "--disable-domain-reliability",
+         "--disable-client-side-phishing-detection", "--disable-breakpad")
 DEFAULT_PAGES = 5
 DEFAULT_SECONDS = 20.0
 VIRTUAL_TIME_MS = 5000  # scripts, timers and XHRs get this much virtual time before the dump
