@@ -232,13 +232,11 @@ def listing_routes(site, column) -> dict | None:
         def shell():
             return render_html.listing(site, column, _js_only(site, column), "")
         return {column.path: shell}
-    pages = paginate(column.entries, site.spec.page_size)
-    n = len(pages)
+    n = len(paginate(column.entries, site.spec.page_size))
     folder = _folder(column)
 
     def render(k: int) -> str:
-        pager = (_script_pager if has(site, "script_pager") else _post_pager)(site, column, k, n)
-        return render_html.listing(site, column, render_html.entry_list(pages[k - 1], lambda e: e.path), pager)
+        return _listing_page(site, column, k)
 
     routes = {column.path: lambda: render(1)}
     if variant(site, "script_pager") == "goPage":
@@ -247,6 +245,13 @@ def listing_routes(site, column) -> dict | None:
     if variant(site, "script_pager") == "gotoPage":
         routes.update({f"{folder}list_{k}.htm": (lambda k=k: render(k)) for k in range(1, n + 1)})
     return routes
+
+
+def _listing_page(site, column, k: int) -> str:
+    """Page k (1-based) of a column listing with the site's script or form pager."""
+    pages = paginate(column.entries, site.spec.page_size)
+    pager = (_script_pager if has(site, "script_pager") else _post_pager)(site, column, k, len(pages))
+    return render_html.listing(site, column, render_html.entry_list(pages[k - 1], lambda e: e.path), pager)
 
 
 def _page_number(request) -> int | None:
@@ -278,12 +283,9 @@ def api(site, request, html) -> response.Response | None:
         if request.method != "POST" and not request.query:
             continue  # the column page itself (static route), or list.do with no page asked
         k = _page_number(request)
-        pages = paginate(column.entries, site.spec.page_size)
-        if k is None or not 1 <= k <= len(pages):
+        if k is None or not 1 <= k <= len(paginate(column.entries, site.spec.page_size)):
             return response.not_found()
-        pager = (_script_pager if has(site, "script_pager") else _post_pager)(site, column, k, len(pages))
-        return html(render_html.listing(site, column, render_html.entry_list(pages[k - 1], lambda e: e.path),
-                                        pager))
+        return html(_listing_page(site, column, k))
     return None
 
 
