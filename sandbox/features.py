@@ -18,6 +18,8 @@ the same mechanism, so a crawler passes only by recognising the mechanism:
   iframe_pdf        the wrapper page embeds the file in an <iframe>, <embed> or <object>
   js_only_list      the column is built by JavaScript from inline data or an XHR whose URL the
                     script assembles: no link in the HTML, only a browser sees the entries
+  framed_list       the column page holds no list itself: an <iframe> (or a <frameset>'s <frame>)
+                    shows the listing page, which pages as the family's listings do
   page_source       how article pages print their source: ContentSource meta, a glued
                     来源：…浏览次数 line, or 发布机构：…发布时间 (no meta)
   year_first_titles reports are titled 2021年政府信息公开工作年度报告 (no body): those whose page
@@ -45,6 +47,7 @@ VARIANTS = {
     "iframe_pdf": ("iframe", "embed", "object"),
     "js_only_list": ("inline", "xhr"),
     "page_source": ("meta", "glued", "publisher"),
+    "framed_list": ("iframe", "frameset"),
 }
 PAGER_FEATURES = ("script_pager", "post_pager", "js_only_list")
 WRAPPING_FEATURES = ("pdf_viewer", "iframe_pdf")
@@ -252,6 +255,30 @@ def _listing_page(site, column, k: int) -> str:
     pages = paginate(column.entries, site.spec.page_size)
     pager = (_script_pager if has(site, "script_pager") else _post_pager)(site, column, k, len(pages))
     return render_html.listing(site, column, render_html.entry_list(pages[k - 1], lambda e: e.path), pager)
+
+
+FRAME_PAGE = "frame_list.html"
+
+
+def framed(site, column, routes: dict) -> dict:
+    """The column's routes with its entry page moved into a frame (feature framed_list)."""
+    if not has(site, "framed_list"):
+        return routes
+    inner = routes[column.path]
+    src = _folder(column) + FRAME_PAGE
+    if variant(site, "framed_list") == "frameset":
+        def shell():
+            return (f'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; '
+                    f'charset={site.declared_charset}"><title>{escape(column.name)}_{escape(site.name)}</title></head>'
+                    f'<frameset rows="120,*" frameborder="0"><frame src="/" name="top">'
+                    f'<frame src="{src}" name="main"></frameset></html>')
+    else:
+        def shell():
+            return render_html.listing(site, column, f'<iframe src="{src}" width="100%" height="900" '
+                                       f'frameborder="0" scrolling="no"></iframe>', "")
+    out = {path: (shell if render is inner else render) for path, render in routes.items()}
+    out[src] = inner
+    return out
 
 
 def _page_number(request) -> int | None:

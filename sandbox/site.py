@@ -65,6 +65,7 @@ class SiteApp:
         if site.status != "not_found":
             for column in site.columns:
                 listing = features.listing_routes(site, column) or self.family.listing_routes(site, column)
+                listing = features.framed(site, column, listing)
                 for path, render in listing.items():
                     routes[path] = (lambda render=render: self._html(render()))
         for report in site.reports:

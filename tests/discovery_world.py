@@ -40,6 +40,10 @@ SITES: tuple[SiteSpec, ...] = (
              features=("iframe_pdf:iframe", "year_first_titles", *FILES)),
     SiteSpec("t-viewer-frame", "static", (_b("鹤壁市人民政府", "city", "4106"),), page_size=5,
              features=("pdf_viewer:iframe", "extless_download:fileid", "disposition:none", *FILES)),
+    SiteSpec("t-framed", "trs", (_b("登封市人民政府", "county", "410185"),), page_size=4,
+             features=("framed_list:iframe", "more_decoys")),
+    SiteSpec("t-frameset", "static", (_b("巩义市人民政府", "county", "410181"),), page_size=4,
+             features=("framed_list:frameset", "more_decoys")),
     SiteSpec("t-js-inline", "static", (_b("濮阳市人民政府", "city", "4109"),), features=("js_only_list:inline",)),
     SiteSpec("t-js-xhr", "static", (_b("兰考县人民政府", "county", "410225"),), features=("js_only_list:xhr",)),
     # the real gkmlpt shape: the API only in an external bundle, the DOM drawing page 1 of 4

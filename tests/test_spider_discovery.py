@@ -386,3 +386,21 @@ def test_listing_roles_of_download_shaped_links():
     assert role("http://h/uploads/x", "某县2020年政府信息公开工作年度报告.pdf") == "attachment"
     assert role("http://h/a/b.pdf", "宣传册") is None
     assert role("http://h/zwgk/download/", "政府信息公开", column=False) == "nav"        # a menu, not a file
+
+
+@pytest.mark.parametrize("name, url, frame", [
+    ("framed_iframe.html", "http://h/zwgk/ndbg/", "http://h/zwgk/ndbg/frame_list.html"),
+    ("framed_frameset.html", "http://h/ndbg/index.htm", "http://h/ndbg/frame_list.html"),
+])
+def test_listing_in_a_frame(name, url, frame):
+    p = HtmlPage(fixture(name), url)
+    assert p.is_column() and frame in [link.url for link in p.frames()]
+    assert not [link for link in p.links() if discovery.is_report_title(link.text)]
+
+
+def test_frames_that_are_documents_or_viewers_are_not_pages():
+    html = ('<iframe src="/a.pdf"></iframe><iframe src="/pdfjs/web/viewer.html?file=%2Fb.pdf"></iframe>'
+            '<iframe src="/download?fileid=3"></iframe><iframe src="/list.html"></iframe>')
+    p = HtmlPage(html, "http://h/c/")
+    assert [link.url for link in p.frames()] == ["http://h/list.html"]
+    assert {link.url for link in p.embedded()} >= {"http://h/a.pdf", "http://h/b.pdf", "http://h/download?fileid=3"}

@@ -192,6 +192,18 @@ class HtmlPage:
     def scripts(self) -> str:
         return "\n".join(self._select("script::text"))
 
+    def frames(self) -> list[Link]:
+        """Pages shown in <iframe>/<frame>: an old portal's column often holds its
+        listing in one (documents in frames are `embedded`'s)."""
+        if self.root is None:
+            return []
+        out = []
+        for el in _xpath(xpath="//iframe[@src] | //frame[@src]")(self.root):
+            url = _absolute(self.base, el.get("src").strip())
+            if not (discovery.is_skipped(url) or discovery.is_download(url) or viewer_target(url)):
+                out.append(Link(url, ""))
+        return out
+
     def embedded(self) -> list[Link]:
         """Documents the page shows in a frame, an <embed>/<object>, or through an online
         viewer (pdf.js viewer.html?file=…): the document's own URL, decoded."""

@@ -45,7 +45,7 @@ PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, 
 MAX_WRAPPERS = 2
 # Roles that show a page's HTML leads to more listing; a column page without them and
 # without a report link (and with scripts) is rendered in the browser as a last resort.
-LISTING_ROLES = ("pager", "api", "proxy")
+LISTING_ROLES = ("pager", "api", "proxy", "column")  # column: a framed listing
 # Pages that may be rendered: a column or page as reached by navigation, not the
 # further pages of a listing whose first page was read (an end page of only decoys).
 RENDERED_ROLES = ("column", "nav", "item")
@@ -186,6 +186,8 @@ class ReportsSpider(scrapy.Spider):
                 yield from self._wrapped_files(response, page, site, _files(page, site), title=title)
             return  # a decoy, notice or news item: nothing below it leads to reports
         follows = static.follow(page.links(), column=column)
+        # a page shown in a frame is part of this one: a column's listing, or more navigation
+        follows += [Follow(link.url, "column" if column else "nav") for link in page.frames()]
         if column:
             follows += trs.follow(page) + hanweb.follow(response.text, response.url)
             follows += jsonapi.follow(page, response.text)
