@@ -404,3 +404,15 @@ def test_frames_that_are_documents_or_viewers_are_not_pages():
     p = HtmlPage(html, "http://h/c/")
     assert [link.url for link in p.frames()] == ["http://h/list.html"]
     assert {link.url for link in p.embedded()} >= {"http://h/a.pdf", "http://h/b.pdf", "http://h/download?fileid=3"}
+
+
+def test_hostile_scripts_are_read_in_linear_time():
+    """Long identifiers, unclosed strings and thousands of calls and concatenations: the
+    readers finish (a quadratic regex here took minutes at this size)."""
+    parts = [f'var a{i} = "x" + b{i} + "y" + c.d.e;' for i in range(5000)]
+    parts += [f'$.ajax({{url: "/api/" + q{i} + "' + '"a' * 20 + "});" for i in range(1000)]
+    parts += [f"goPage({i % 400});" for i in range(5000)] + ["a.b" * 50000, '"' + "a" * 200000]
+    html = "<script>" + "\n".join(parts) + "</script>" + "<a onclick='turnPage(3)'>3</a>" * 2000
+    p = HtmlPage(html, "http://h/")
+    assert api_urls(html, p.sel, p.url) == []
+    assert read_pager(html, p.sel, p.url) is None  # calls, but no definition and no form

@@ -30,14 +30,16 @@ API_LITERAL = re.compile(
     r"""["']((?:https?://[^"'\s]+)?/?[^"'\s]*?(?:/api/|\.json\b|getList|list\.do|queryList|listJson)[^"'\s]*)["']""",
     re.I,
 )
-# A string literal or a name (a.b.c) in a `+` concatenation.
-_ATOM = r"""(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)"""
+# A string literal or a name (a.b.c) in a `+` concatenation. Possessive quantifiers and
+# the look-behind keep a long identifier or an unclosed string linear (no backtracking).
+_ATOM = r"""(?:"[^"\n]*+"|'[^'\n]*+'|(?<![\w$.])[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)*+)"""
 CONCAT = re.compile(rf"{_ATOM}(?:\s*\+\s*{_ATOM})+")
 # Where a script hands a URL to the network: fetch(…), $.ajax({url: …}), xhr.open("GET", …),
 # or a configuration key naming an endpoint (api, apiUrl, listUrl, dataUrl …).
 FETCH_CONTEXT = re.compile(
     r"""(?:\bfetch|\$\.(?:get|getJSON|post|ajax)|\baxios(?:\.(?:get|post))?|\.open\s*\(\s*['"](?:GET|POST)['"]\s*,"""
     r"""|\b\w*(?:api|url|Url|URL|Api)\w*\s*[:=])\s*\(?\s*$""")
+MAX_ATOMS = 16  # parts of an assembled URL: path, a few parameters and their values
 PAGE_VAR = re.compile(r"^(page|pageNo|pageNum|pageIndex|pn|p|n|cur_?page|currentPage|curPage|num|index|i)$", re.I)
 URL_SHAPE = re.compile(r"^(https?://|/|\./|\.\./)[^\s<>\"']+$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -89,27 +91,36 @@ def _first_page_key(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _js_value(name: str, scripts: str) -> str | None:
-    """The literal a page assigns to a name (`var CAT = 5`, `SID: "755"`, `cfg.sid = 'x'`)."""
-    short = re.escape(name.rsplit(".", 1)[-1])
-    # the name as a declaration or key, not inside a string ("?page=" + page)
-    m = re.search(rf"""(?:^|[\s,{{;(])['"]?{short}['"]?\s*[:=]\s*(?:"([^"\n]*)"|'([^'\n]*)'|(-?\d+)\b)""", scripts)
-    if not m:
-        return None
-    return next(g for g in m.groups() if g is not None)
+# A name given a literal, as a declaration or key, not inside a string ("?page=" + page):
+# var CAT = 5, SID: "755", cfg.sid = 'x'.
+ASSIGNMENT = re.compile(r"""(?:^|(?<=[\s,{;(]))['"]?([A-Za-z_$][\w$]*+)['"]?\s*[:=]\s*"""
+                        r"""(?:"([^"\n]*+)"|'([^'\n]*+)'|(-?\d++)\b)""")
 
 
-def _evaluate(expr: str, scripts: str) -> str | None:
+def _assignments(scripts: str) -> dict[str, str]:
+    """The first literal each name is given on the page (one pass over the scripts)."""
+    out: dict[str, str] = {}
+    for m in ASSIGNMENT.finditer(scripts):
+        out.setdefault(m.group(1), next(g for g in m.groups()[1:] if g is not None))
+    return out
+
+
+def _evaluate(expr: str, values: dict[str, str]) -> str | None:
     """A `+` concatenation of literals and names, with the page's values; None when a name
-    is unknown (a page-number variable counts as page 1)."""
+    is unknown (a page-number variable counts as page 1) or the expression is no URL's
+    (more than MAX_ATOMS parts)."""
     out = []
-    for atom in re.findall(_ATOM, expr):
+    atoms = re.findall(_ATOM, expr)
+    if len(atoms) > MAX_ATOMS:
+        return None
+    for atom in atoms:
         if atom[0] in "\"'":
             out.append(atom[1:-1])
             continue
-        value = _js_value(atom, scripts)
+        short = atom.rsplit(".", 1)[-1]
+        value = values.get(short)
         if value is None:
-            if not PAGE_VAR.match(atom.rsplit(".", 1)[-1]):
+            if not PAGE_VAR.match(short):
                 return None
             value = "1"
         out.append(value)
@@ -119,10 +130,13 @@ def _evaluate(expr: str, scripts: str) -> str | None:
 def assembled_urls(scripts: str) -> list[str]:
     """Endpoints a script builds and hands to fetch/$.ajax/xhr.open or names in its config."""
     out = []
+    values = None
     for m in CONCAT.finditer(scripts):
         if not FETCH_CONTEXT.search(scripts[max(0, m.start() - 60):m.start()]):
             continue
-        url = _evaluate(m.group(0), scripts)
+        if values is None:
+            values = _assignments(scripts)
+        url = _evaluate(m.group(0), values)
         if url and URL_SHAPE.match(url) and not url.endswith((".js", ".css")):
             out.append(url)
     for m in re.finditer(r"""\b\w*(?:api|Api|API|listUrl|dataUrl)\w*['"]?\s*[:=]\s*['"]([^'"\s]+)['"]""", scripts):

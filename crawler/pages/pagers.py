@@ -29,7 +29,7 @@ from crawler.pages.base import SelectorCountError
 # Functions whose name says they change page (not createPageHTML: crawler/pages/trs.py).
 PAGER_FUNC = re.compile(r"(page|pager|turn|fenye|jump|goto)", re.I)
 NOT_PAGER_FUNC = re.compile(r"^(createPage\w*|parseInt|parseFloat|setTimeout|Number|String)$")
-CALL = re.compile(r"\b([A-Za-z_$][\w$.]*)\s*\(\s*['\"]?(\d{1,4})['\"]?\s*[,)]")
+CALL = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$.]*+)\s*\(\s*['\"]?(\d{1,4})['\"]?\s*[,)]")
 # Form fields that hold the page number.
 PAGE_FIELD = re.compile(r"^(page|pageno|page_no|pagenum|page_num|pageindex|page_index|currentpage|current_page"
                         r"|curpage|cur_page|pn|pagecur|nowpage|p)$", re.I)
