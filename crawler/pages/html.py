@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
+from itertools import islice
 from urllib.parse import parse_qsl, unquote, urldefrag, urljoin, urlsplit
 
 from lxml import etree
@@ -37,6 +38,7 @@ OBJECT_PARAMS = "//object/param[@name='src' or @name='SRC' or @name='file' or @n
 VIEWER_MAX_DECODE = 3  # viewer.html?file=%252F… is encoded twice; more is nonsense
 # Text around an anchor that is read to find the 附件 area (the anchor's parent).
 AREA_CHARS = 120
+AREA_NODES = 24
 PAGE_SUFFIXES = (".html", ".htm", ".shtml", "/")
 # Links at most this many per page: a listing page with more is not a listing.
 MAX_LINKS = 5000
@@ -229,6 +231,7 @@ class HtmlPage:
         """Links that may be the report's file: download-shaped (extension, download
         endpoint, anchor text naming a file), or any non-page link in a 附件 area."""
         out = [link for link in self.links() if discovery.is_download(link.url, link.text)]
+        areas: dict = {}
         if self.root is not None:
             for a in _xpath(LINK_SELECTOR)(self.root):
                 href = (a.get("href") or "").strip()
@@ -238,8 +241,10 @@ class HtmlPage:
                 if discovery.is_skipped(url) or urlsplit(url).path.lower().endswith(PAGE_SUFFIXES):
                     continue  # pages and directories (menus) are not files
                 parent = a.getparent()
-                near = "".join(parent.itertext())[:AREA_CHARS] if parent is not None else ""
-                if discovery.ATTACHMENT_AREA.search(near):
+                if parent is not None and parent not in areas:  # once per parent, its first words only
+                    areas[parent] = bool(discovery.ATTACHMENT_AREA.search(
+                        "".join(islice(parent.itertext(), AREA_NODES))[:AREA_CHARS]))
+                if parent is not None and areas[parent]:
                     out.append(Link(url, discovery.clean(" ".join(a.itertext())) or discovery.clean(a.get("title"))))
         seen, unique = set(), []
         for link in out:

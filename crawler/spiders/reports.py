@@ -23,7 +23,7 @@ from twisted.internet.error import DNSLookupError
 from crawler import browser, discovery, documents
 from crawler.extensions.fetchlog import fetch_outcome
 from crawler.items import RawDocument
-from crawler.pages.base import SelectorCountError
+from crawler.pages.base import SelectorCountError, expect_count
 from crawler.pages.html import HtmlPage
 from crawler.registry import Registry, Site, site_from_dict
 from crawler.sitestats import SiteStats
@@ -41,6 +41,9 @@ MAX_PAGER_CHAIN = 300
 # crawl stopped half-way has archived something useful.
 PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "pager": 10, "rendered": 5,
             "nav": 0}
+# Files a report page may offer (a report with its tables as separate files, a few
+# formats of each); more is not a report's page.
+MAX_FILES = 40
 # Pages between a listing and a report file (wrapper → download page → file); more is a trap.
 MAX_WRAPPERS = 2
 # Roles that show a page's HTML leads to more listing; a column page without them and
@@ -265,7 +268,8 @@ def _classify_failure(failure) -> tuple[str, str]:
 
 def _files(page: HtmlPage, site: Site) -> list:
     """What a page links, frames or shows in a viewer that may be a document, in scope."""
-    return [link for link in page.attachment_links() + page.embedded() if site.in_scope(link.url)]
+    files = [link for link in page.attachment_links() + page.embedded() if site.in_scope(link.url)]
+    return expect_count(files, "files of a report page", page.url, high=MAX_FILES)
 
 
 def _lists_something(f: Follow) -> bool:
