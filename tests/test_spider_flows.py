@@ -72,3 +72,17 @@ def test_a_document_is_an_item_whatever_its_url_and_an_error_page_is_nothing():
     assert _run(spider, bare)[0]["filename"] == "7.docx"
     missing = _response(f"{BASE}/down.jsp?id=8", "<html><body>文件不存在</body></html>".encode(), meta)
     assert _run(spider, missing) == []
+
+
+def test_a_page_of_countless_files_is_no_wrapper_and_a_report_with_many_links_is_still_a_report():
+    import pytest
+
+    from crawler.pages.base import SelectorCountError
+
+    links = "".join(f'<a href="/down.jsp?id={i}">附件{i}.pdf</a>' for i in range(100))
+    page = WRAPPER.replace("</body>", links + "</body>").encode()
+    with pytest.raises(SelectorCountError):
+        _run(_spider(), _response(f"{BASE}/zwgk/t2.html", page, {"role": "item", "anchor": TITLE}))
+    report = page.replace(b"<p>", "<p>一、总体情况 主动公开政府信息 二、收到和处理政府信息公开申请情况 三、行政复议 <p>".encode(), 1)
+    (item,) = _run(_spider(), _response(f"{BASE}/zwgk/t3.html", report, {"role": "item", "anchor": TITLE}))
+    assert isinstance(item, RawDocument) and item["via"] == "page"

@@ -214,6 +214,7 @@ class ReportsSpider(scrapy.Spider):
         """Requests for the files a wrapper page links, frames or shows in a viewer. The
         report is the file; the page around it is context: its title, date and body go
         to the report, the page itself is never archived as the report."""
+        expect_count(files, "files of a wrapper page", response.url, high=MAX_FILES)  # else it is no wrapper
         context = response.meta.get("context") or {
             "page": response.url, **page_metadata(response.text), "site_name": site.name}
         wrapped = (("wrapped", response.meta.get("wrapped", 0) + 1),)
@@ -268,8 +269,7 @@ def _classify_failure(failure) -> tuple[str, str]:
 
 def _files(page: HtmlPage, site: Site) -> list:
     """What a page links, frames or shows in a viewer that may be a document, in scope."""
-    files = [link for link in page.attachment_links() + page.embedded() if site.in_scope(link.url)]
-    return expect_count(files, "files of a report page", page.url, high=MAX_FILES)
+    return [link for link in page.attachment_links() + page.embedded() if site.in_scope(link.url)]
 
 
 def _lists_something(f: Follow) -> bool:
