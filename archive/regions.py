@@ -172,6 +172,11 @@ def _place_of(code: str) -> Place:
     return Place(**fields)
 
 
+def short_name(name: str) -> str:
+    """The name people write without its suffix ("驻马店" for 驻马店市, "河南" for 河南省)."""
+    return _SUFFIX.sub("", name)
+
+
 def division_name(code: str) -> str | None:
     d = divisions().get(code)
     return d.name if d else None

@@ -340,6 +340,19 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (8, "reports facet index",
      ["CREATE INDEX reports_facets ON reports(province, year, level, format, check_status)"]),
 ]
+# Deadlines as the regulations set them (archive/rows.py `deadline`): the level of a
+# government printed with its province/city before its name is recomputed, then each
+# report's deadline and days late. The rule lives in Python; these statements call it
+# through SQL functions registered by apply_schema (`_register_functions`).
+MIGRATIONS.append((9, "deadlines per level and era", [
+    "ALTER TABLE reports ADD COLUMN deadline TEXT",
+    "UPDATE bodies SET level = nianbao_body_level(name)"
+    " WHERE level IS NOT NULL AND level IS NOT nianbao_body_level(name)",
+    "UPDATE reports SET level = (SELECT b.level FROM bodies b WHERE b.id = reports.body_id)"
+    " WHERE level IS NOT (SELECT b.level FROM bodies b WHERE b.id = reports.body_id)",
+    "UPDATE reports SET deadline = nianbao_deadline(year, level),"
+    " days_late = nianbao_days_late(published, year, level)",
+]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"
 
@@ -350,11 +363,28 @@ def applied_versions(db: sqlite_utils.Database) -> set[int]:
     return {row[0] for row in db.execute(f"SELECT version FROM {MARKER_TABLE}").fetchall()}
 
 
+def _register_functions(conn: sqlite3.Connection) -> None:
+    """Python rules that migrations apply to existing rows (one rule, one place)."""
+    from archive import rows
+    from archive.regions import place
+
+    def level(name):
+        if name is None or name.startswith(rows.UNIDENTIFIED):
+            return None
+        return rows.body_level(name, place(name))
+
+    conn.create_function("nianbao_body_level", 1, level, deterministic=True)
+    conn.create_function("nianbao_deadline", 2, lambda y, lv: rows.deadline(y, lv).isoformat(),
+                         deterministic=True)
+    conn.create_function("nianbao_days_late", 3, rows.days_late, deterministic=True)
+
+
 def apply_schema(db: sqlite_utils.Database) -> list[int]:
     """Run every migration this archive lacks; return the versions applied now."""
     if sqlite3.sqlite_version_info < MIN_SQLITE_FOR_TRIGRAM:
         raise RuntimeError(f"SQLite {sqlite3.sqlite_version} lacks the FTS5 trigram tokenizer (need 3.34+)")
     conn = db.conn
+    _register_functions(conn)
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} "
         "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"

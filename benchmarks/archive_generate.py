@@ -208,7 +208,7 @@ def generate(path: Path, n_reports: int, *, seed: int = 1, batch: int = 2000) ->
                     body["county"],
                     body["county_code"],
                     published,
-                    days_late(published, year),
+                    days_late(published, year, body["level"]),
                     fmt,
                     f"https://www.example.gov.cn/zfxxgk/{rid}.html",
                     "failed" if failed else "passed",
