@@ -353,6 +353,50 @@ MIGRATIONS.append((9, "deadlines per level and era", [
     "UPDATE reports SET deadline = nianbao_deadline(year, level),"
     " days_late = nianbao_days_late(published, year, level)",
 ]))
+# Pinned citations (archive/versions.py): a report's rows as read from one snapshot,
+# frozen just before save_report replaces them. Append-only, counted.
+_REPORT_VERSIONS = [
+    """CREATE TABLE report_versions (
+        report_id TEXT NOT NULL,
+        snapshot_id TEXT NOT NULL,
+        frozen_at TEXT NOT NULL,
+        record_sha256 TEXT,
+        data BLOB NOT NULL,
+        PRIMARY KEY (report_id, snapshot_id)
+    ) WITHOUT ROWID""",
+    *[f"CREATE TRIGGER report_versions_no_{op.lower()} BEFORE {op} ON report_versions "
+      "BEGIN SELECT RAISE(ABORT, 'report_versions are append-only'); END" for op in ("UPDATE", "DELETE")],
+    *_counters("report_versions", ()),
+]
+MIGRATIONS.append((10, "pinned report versions", _REPORT_VERSIONS))
+COUNTED["report_versions"] = ()
+
+
+def _reference_tables() -> list:
+    """The governments that must publish (package data), province spellings, and the
+    Chinese/English label of every key (archive/coverage.py, archive/labels.py)."""
+    from archive import coverage, labels
+
+    def table(name, rows, pk):
+        cols = list(rows[0])
+        create = (f"CREATE TABLE {name} ({', '.join(f'[{c}] TEXT' for c in cols)}, "
+                  f"PRIMARY KEY ({', '.join(pk)})) WITHOUT ROWID")
+        insert = f"INSERT INTO {name} VALUES ({', '.join('?' * len(cols))})"
+        return [create, (insert, [tuple(r[c] for c in cols) for r in rows]), *_counters(name, ())]
+
+    return [
+        *table("divisions", coverage.governments(), ("code",)),
+        "CREATE INDEX divisions_province ON divisions(province_code, level)",
+        *table("province_aliases", coverage.alias_rows(), ("alias",)),
+        *table("labels", labels.label_rows(), ("kind", "table_name", "key")),
+        coverage.COVERAGE_VIEW,
+        coverage.LATEST_COMPLETE_YEAR_VIEW,
+    ]
+
+
+MIGRATIONS.append((11, "divisions, province aliases, labels, coverage", _reference_tables()))
+REFERENCE_TABLES = ("divisions", "province_aliases", "labels")  # filled by migration 11, never written after
+COUNTED.update({t: () for t in REFERENCE_TABLES})
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"
 
@@ -397,7 +441,10 @@ def apply_schema(db: sqlite_utils.Database) -> list[int]:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for sql in statements:
-                conn.execute(sql)
+                if isinstance(sql, tuple):  # (INSERT …, rows): reference data
+                    conn.executemany(*sql)
+                else:
+                    conn.execute(sql)
             conn.execute(
                 f"INSERT INTO {MARKER_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",
                 (version, name, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
