@@ -254,6 +254,16 @@ def outcome_row(record: dict, report: dict) -> dict | None:
     return row
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def is_uncertain(value, raw: str | None) -> bool:
+    """A printed number the parser could not read with certainty (glued digits with several
+    readings, an OCR reading the checks did not confirm): stored with value null and the
+    printed text in raw (docs/record.md). Shown as uncertain, never as a number."""
+    return value is None and bool(raw) and _DIGIT.search(raw) is not None
+
+
 def check_status(passed: int, failed: int, not_checkable: int) -> str:
     """failed if any check failed; not_checkable if none failed but some could not be
     checked (a blank cell); passed only when every check passed; none without checks."""
