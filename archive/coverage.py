@@ -10,7 +10,9 @@ own report each year by 31 March of the next year (archive/rows.py `deadline`). 
 A government's report is a report of level province/city/county whose body is placed
 in that division (the division code starts the report id, so the match is a range of
 the primary key). Placeholder cities (市辖区, 县, 省直辖县级行政区划) are not
-governments and are left out; their counties are listed under the province.
+governments and are left out (their counties are listed under the province), and so are
+the development zones the code list gives county codes (71-80, or a zone's name): their
+committees are listed with the other bodies found, not as governments.
 
 Provinces are named in many ways: 河南, 河南省, henan, 41 or 410000 all resolve.
 """
@@ -36,6 +38,17 @@ EXTRA_ALIASES = {"15": ("inner mongolia", "nei mongol"), "54": ("tibet",), "61":
 FIRST_COVERED_YEAR = 2008  # the 2008 条例: the first report year
 
 
+# The 统计用区划代码 give county-level codes 71-80 to development zones and similar areas
+# (郑州经济技术开发区 410171); their committees are not people's governments. Names say it
+# too, when a zone has an ordinary code.
+_ZONE_CODES = range(71, 81)
+_ZONE_NAME = re.compile(r"开发区|示范区|实验区|试验区|集聚区|园区|管理区|高新区")
+
+
+def is_zone(d) -> bool:
+    return d.level == "county" and (int(d.code[4:6]) in _ZONE_CODES or _ZONE_NAME.search(d.name) is not None)
+
+
 def _is_placeholder(d) -> bool:
     return d.level == "city" and d.parent is not None and d.name == divisions()[d.parent].name
 
@@ -45,7 +58,7 @@ def governments() -> list[dict]:
     """Rows of the `divisions` table: every government that must publish, in code order."""
     out = []
     for code, d in sorted(divisions().items()):
-        if _is_placeholder(d):
+        if _is_placeholder(d) or is_zone(d):
             continue
         province = code[:2]
         city = code[:4] if len(code) >= 4 else None

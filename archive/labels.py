@@ -80,9 +80,12 @@ def row_label(table: str, row: str) -> str:
     return _row_labels().get((table, row), row)
 
 
-def column_label(table: str, column: str, fmt: str | None = None) -> str:
+_ONLY_2019_ROWS = {r[0] for r in keys.ACTIVE_DISCLOSURE["2019"]} - {r[0] for r in keys.ACTIVE_DISCLOSURE["2021"]}
+
+
+def column_label(table: str, column: str, fmt: str | None = None, row: str | None = None) -> str:
     if table == "active_disclosure":
-        if fmt == "2019" and column in keys.ACTIVE_COLUMN_LABELS_2019:
+        if (fmt == "2019" or row in _ONLY_2019_ROWS) and column in keys.ACTIVE_COLUMN_LABELS_2019:
             return keys.ACTIVE_COLUMN_LABELS_2019[column]
         return keys.ACTIVE_COLUMN_LABELS.get(column, column)
     if table == "applications":
@@ -101,8 +104,15 @@ def cell_label(table: str, row: str, column: str, fmt: str | None = None) -> str
     parts = [table_label(table)]
     if table != "review_litigation":
         parts.append(row_label(table, row))
-    parts.append(column_label(table, column, fmt))
+    parts.append(column_label(table, column, fmt, row))
     return " › ".join(parts)
+
+
+def row_column_label(table: str, row: str, column: str, fmt: str | None = None) -> str:
+    """A cell named within its table: 行 › 列."""
+    if table == "review_litigation":
+        return column_label(table, column, fmt, row)
+    return f"{row_label(table, row)} › {column_label(table, column, fmt, row)}"
 
 
 def cell_columns(fmt: str | None = None) -> list[tuple[str, str, str]]:
@@ -135,7 +145,10 @@ def label_rows() -> list[dict]:
         add("row", row, zh, row.replace("_", " "), table)
     columns = {(t, c) for t, _r, c in cell_columns()}
     for table, col in sorted(columns):
-        add("column", col, column_label(table, col), col.replace("_", " "), table)
+        zh = column_label(table, col)
+        if table == "active_disclosure" and col in keys.ACTIVE_COLUMN_LABELS_2019:  # worded per row
+            zh = f"{zh} / {keys.ACTIVE_COLUMN_LABELS_2019[col]}"
+        add("column", col, zh, col.replace("_", " "), table)
     for kind, mapping in (("rule", RULES), ("status", STATUSES), ("level", LEVELS), ("format", FORMATS),
                           ("coverage", COVERAGE)):
         for key, (zh, en) in mapping.items():

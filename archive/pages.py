@@ -207,7 +207,8 @@ async def body_years(db, body_id: str, today: date | None = None) -> dict:
                 }
             per_year.append(slot)
             prev = c if c is not None else None
-        out_rows.append({"key": ".".join(key), "table": key[0], "label": L.cell_label(*key), "years": per_year})
+        out_rows.append({"key": ".".join(key), "table": key[0], "table_label": L.table_label(key[0]),
+                         "label": L.row_column_label(*key), "years": per_year})
     status = []
     for y in years:
         r = by_year.get(y)

@@ -56,7 +56,7 @@ _TABLE_PATH = re.compile(r"^/(?P<db>[^/]+)/(?P<table>reports|sections)(?:\.json)
 _PROVINCE_PATH = re.compile(r"^/(?:-/(?:chart|export/wide\.(?:csv|xlsx))|[^/]+/[^/]+?)(?:\.json|\.csv)?$")
 REPORT_ID = re.compile(r"^\d{6}-[0-9a-f]{8}-\d{4}$")
 BODY_ID = re.compile(r"^\d{6}-[0-9a-f]{8}$")
-VIEWS = ("failed_checks", "coverage", "latest_sightings")
+VIEWS = ("failed_checks", "coverage", "latest_sightings")  # no foreign keys: ids linked here
 # Columns holding a key that has a Chinese label: column -> (labels kind, column naming the table)
 LABELLED = {
     "table_name": ("table", None), "row_key": ("row", "table_name"), "column_key": ("column", "table_name"),
@@ -84,15 +84,10 @@ def render_cell(row, value, column, table, database, datasette):
         if column == "value" and table == "cells" and is_uncertain(None, _get(row, "raw")):
             return Markup('<span class="uncertain" title="数字不确定：读法不唯一或未经核对">不确定 uncertain</span>')
         return None
-    own_table = table not in (None, *VIEWS)
-    if column in ("report_id", "id") and REPORT_ID.match(value) and (not own_table or column == "id"):
+    if (column == "report_id" or column == "id" and table in (None, *VIEWS)) and REPORT_ID.match(value):
         return Markup('<a class="report-link" href="{}">{}</a>').format(
             datasette.urls.row(database, "reports", value), value)
-    if column == "report_id" and REPORT_ID.match(value) and table not in ("cells", "checks", "sections",
-                                                                          "problems", "report_outcomes"):
-        return Markup('<a class="report-link" href="{}">{}</a>').format(
-            datasette.urls.row(database, "reports", value), value)
-    if column == "body_id" and BODY_ID.match(value) and not own_table:
+    if column == "body_id" and BODY_ID.match(value):
         return Markup('<a class="body-link" href="{}">{}</a>').format(
             datasette.urls.row(database, "bodies", value), value)
     if column == "excerpt":
