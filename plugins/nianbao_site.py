@@ -419,7 +419,7 @@ async def province_page(datasette, request):
     from archive import province as P
 
     db = datasette.get_database()
-    code = coverage.resolve_province(tilde_decode(request.url_vars["key"]))
+    code = coverage.resolve_province(urllib.parse.unquote(tilde_decode(request.url_vars["key"])))
     if code is None:
         return Response.text("unknown province: name it as 河南, 河南省, henan or 41"
                              " · 未知省份，请写作 河南、河南省、henan 或 41", status=404)
