@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import logging
 import os
 import tempfile
+from functools import cache
 
 from . import labels as L
 from .rows import is_uncertain
@@ -28,11 +28,16 @@ META = (
     ("check_status", "勾稽检查"), ("checks_failed", "未通过检查数"), ("source_url", "原文链接"),
 )
 FILTERS = ("province", "year", "level", "format")
-log = logging.getLogger("nianbao.export")
 
 
-def cell_keys() -> list[tuple[str, str, str]]:
-    return L.cell_columns()
+@cache
+def cell_keys() -> tuple[tuple[str, str, str], ...]:
+    return tuple(L.cell_columns())
+
+
+@cache
+def _cell_index() -> dict[tuple[str, str, str], int]:
+    return {k: i for i, k in enumerate(cell_keys())}
 
 
 def headers() -> list[str]:
@@ -53,15 +58,15 @@ def where(args) -> tuple[str, list]:
 
 
 def _row(report: dict, cells: list) -> list:
-    index = {k: i for i, k in enumerate(cell_keys())}
+    index = _cell_index()
     values: list = [None] * len(index)
     uncertain = []
-    for table, row, col, value, raw in cells:
-        i = index.get((table, row, col))
+    for key, value, raw in cells:
+        i = index.get(key)
         if i is None:
             continue
         if is_uncertain(value, raw):
-            uncertain.append(f"{table}.{row}.{col}")
+            uncertain.append(".".join(key))
         else:
             values[i] = value
     return [report[k] for k, _ in META] + values + [" ".join(uncertain)]
@@ -93,33 +98,19 @@ async def respond(datasette, request, ext: str):
         data = await db.execute_fn(lambda conn: xlsx_bytes(conn, clause, params))
         return Response(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": disposition})
-    disconnected = asyncio.Event()
-
-    async def watch():  # the client went away: stop reading, log once
-        while True:
-            message = await request.receive()
-            if message["type"] == "http.disconnect":
-                disconnected.set()
-                return
+    # set by the site's wrapper (plugins/nianbao_site.py) when the client goes away
+    disconnected = request.scope.get("nianbao.disconnected") or asyncio.Event()
 
     async def stream(writer):
-        watcher = asyncio.ensure_future(watch())
-        try:
-            await writer.write("\ufeff" + csv_text([headers()]))
-            queue = await db.execute_fn(lambda conn: list_batches(conn, clause, params))
-            offset = 0
-            while queue and not disconnected.is_set():
-                for rows in queue:
-                    await writer.write(csv_text(rows))
-                offset += len(queue)
-                last = queue[-1][-1][0]
-                queue = await db.execute_fn(lambda conn, last=last: list_batches(conn, clause, params, last))
-            if disconnected.is_set():
-                log.warning("wide export: client disconnected after %d rows; stopped", offset * BATCH)
-        except OSError as exc:  # a broken connection: one line, not one per chunk
-            log.warning("wide export: client disconnected (%s); stopped", exc)
-        finally:
-            watcher.cancel()
+        await writer.write("\ufeff" + csv_text([headers()]))
+        after = ""
+        while not disconnected.is_set():
+            queue = await db.execute_fn(lambda conn, after=after: list_batches(conn, clause, params, after))
+            if not queue:
+                return
+            for rows in queue:
+                await writer.write(csv_text(rows))
+            after = queue[-1][-1][0]  # the last report id written
 
     return AsgiStream(stream, content_type="text/csv; charset=utf-8",
                       headers={"Content-Disposition": disposition})
@@ -149,10 +140,10 @@ def batches_after(conn, clause, params, after: str):
         reports = [dict(zip(names, r, strict=True)) for r in reports]
         ids = [r["id"] for r in reports]
         cells: dict[str, list] = {i: [] for i in ids}
-        for rid, *rest in conn.execute(
+        for rid, table, row, col, value, raw in conn.execute(
                 f"SELECT report_id, table_name, row_key, column_key, value, raw FROM cells"
-                f" WHERE report_id IN ({','.join('?' * len(ids))})", ids):
-            cells[rid].append(rest)
+                f" WHERE report_id IN ({','.join('?' * len(ids))})", ids).fetchall():
+            cells[rid].append(((table, row, col), value, raw))
         yield [_row(r, cells[r["id"]]) for r in reports]
         last = ids[-1]
 

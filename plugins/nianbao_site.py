@@ -25,7 +25,9 @@ Every value reaches the page through Jinja autoescaping; the only markup built h
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 import urllib.parse
 import zlib
@@ -232,9 +234,60 @@ def _province_query(query: list[tuple[str, str]]) -> tuple[list[tuple[str, str]]
     return out, unknown
 
 
+DISCONNECTED = "nianbao.disconnected"  # scope key: an asyncio.Event set when the client went away
+log = logging.getLogger("nianbao.site")
+
+
+def _quiet_disconnects(app):
+    """A client that disconnects during a long download leaves one log line. Without this,
+    a streamed response (a table's CSV, the wide export) keeps writing chunks without
+    yielding to the event loop, so asyncio logs "socket.send() raised exception." for every
+    chunk until the server notices. Here each body chunk yields once; a GET's `receive` is
+    watched for http.disconnect (a GET has no body for the app to read), and once the
+    client is gone the remaining chunks are dropped and one line is logged."""
+
+    async def watched(scope, receive, send):
+        if scope.get("type") != "http" or scope.get("method") not in ("GET", "HEAD"):
+            await app(scope, receive, send)
+            return
+        gone = asyncio.Event()
+        state = {"bytes": 0, "logged": False}
+
+        async def watch():
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        async def app_receive():  # the app never needs a GET's (empty) body
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def guarded_send(message):
+            if gone.is_set():
+                if not state["logged"] and message.get("type") == "http.response.body":
+                    state["logged"] = True
+                    log.warning("client disconnected from %s after %d bytes; response stopped",
+                                scope.get("path"), state["bytes"])
+                return
+            await send(message)
+            if message.get("type") == "http.response.body":
+                state["bytes"] += len(message.get("body", b""))
+                await asyncio.sleep(0)  # let the loop see a closed connection
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            await app(dict(scope, **{DISCONNECTED: gone}), app_receive, guarded_send)
+        finally:
+            watcher.cancel()
+
+    return watched
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
+        app = _quiet_disconnects(app)
+
         async def rewritten(scope, receive, send):
             path = scope.get("path", "")
             if scope.get("type") == "http" and (_TABLE_PATH.match(path) or _PROVINCE_PATH.match(path)):

@@ -453,3 +453,64 @@ def test_wide_xlsx_export(site):
     assert by_id[ids["dept2021"]][col] == rec["tables"]["review_litigation"]["review_total"]["value"]
     assert by_id[ids["dept2021"]][head.index("逾期天数 days_late")] == 3
     assert by_id[ids["county2021"]][head.index("发布日期 published")] is None
+
+
+def test_cli_version_and_quiet_broken_pipe(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_browser_site import ROOT
+
+    out = subprocess.run([sys.executable, "-m", "nianbao", "--version"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and re.fullmatch(r"nianbao \d+\.\d+\.\d+\S*\n", out.stdout)
+    seeds = sorted((ROOT.parent / "shared" / "seeds").glob("*"))[:6]
+    assert seeds
+    shell = f"{sys.executable} -m nianbao parse {' '.join(map(str, seeds * 4))} | head -c 200 > /dev/null"
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {shell}"], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+    assert done.stderr == ""  # no BrokenPipe traceback
+    assert done.returncode in (0, 141)
+
+
+def test_a_client_disconnecting_during_a_download_leaves_one_log_line(tmp_path):
+    """Real uvicorn (nianbao serve): read the start of two long CSV downloads, hang up."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from benchmarks.archive_generate import generate
+    from tests.test_browser_site import ROOT, free_port
+
+    path = tmp_path / "big.db"
+    generate(path, 2000)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "nianbao", "serve", "--db", str(path), "--port", str(port),
+                                 "--no-warm"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for target in ("/big/cells.csv?_stream=on&_size=max", "/-/export/wide.csv"):
+            s = socket.create_connection(("127.0.0.1", port), timeout=60)
+            s.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            got = b""
+            while len(got) < 20_000:
+                got += s.recv(65536)
+            assert b" 200 OK" in got.split(b"\r\n", 1)[0]
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # RST
+            s.close()
+            time.sleep(3)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    lines = log.read_text().splitlines()
+    assert not [x for x in lines if "socket.send() raised exception" in x]
+    gone = [x for x in lines if "client disconnected from" in x]
+    assert [x.split(" after ")[0] for x in gone] == [
+        "client disconnected from /big/cells.csv", "client disconnected from /-/export/wide.csv"]
