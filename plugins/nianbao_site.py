@@ -512,7 +512,43 @@ def register_routes():
          r"/(?P<column>[a-z_0-9]+)$", pinned),
         (r"^/-/province/(?P<key>[^/]+)$", province_page),
         (r"^/-/export/wide\.(?P<ext>csv|xlsx)$", wide_export),
+        (r"^/-/nianbao/labels\.css$", labels_css),
     ]
+
+
+# Columns that only canned queries and views produce (the tables' own come from metadata.yml).
+QUERY_COLUMN_LABELS = {
+    "report_id": "报告", "section": "部分", "excerpt": "摘录", "matches": "匹配数", "problem": "问题",
+    "failed": "未通过的检查", "reports": "报告数", "division": "人民政府", "division_code": "区划代码",
+}
+_CJK_LABEL = re.compile(r"^([\u3400-\u9fff][^ A-Za-z]*)\s")
+
+
+def column_labels(metadata: dict) -> dict[str, str]:
+    """column name -> its Chinese label: the first words of its description in metadata.yml
+    ("省 Province" -> 省); the first table that describes a column names it."""
+    out = dict(QUERY_COLUMN_LABELS)
+    for db in (metadata.get("databases") or {}).values():
+        for conf in (db.get("tables") or {}).values():
+            for column, description in ((conf or {}).get("columns") or {}).items():
+                m = _CJK_LABEL.match(str(description))
+                if m and column not in out:
+                    out[column] = m.group(1)
+    return out
+
+
+async def labels_css(datasette, request):
+    """Every column header of every table, view and query shows its Chinese label before the key."""
+    labels = column_labels(datasette.metadata())
+    rules = [f'.rows-and-columns th.col-{re.sub(r"[^a-zA-Z0-9_-]", "", c)}::before '
+             f'{{ content: "{zh.replace(chr(34), "")} "; font-weight: normal; }}' for c, zh in sorted(labels.items())]
+    return Response("\n".join(rules) + "\n", content_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "max-age=3600"})
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return [datasette.urls.path("/-/nianbao/labels.css")]
 
 
 @hookimpl

@@ -408,6 +408,12 @@ def test_labels_table_and_labels_on_pages(site):
     assert '<span class="zh">三、本年度办理结果 (一)予以公开</span> <span class="key">granted</span>' in cells
     checks = fetch(ds, "/demo/checks?status=failed").text
     assert '<span class="zh">未通过</span> <span class="key">failed</span>' in checks
+    # every column header (tables, views, canned queries) shows its Chinese label before the key
+    assert '<link rel="stylesheet" href="/-/nianbao/labels.css">' in checks
+    css = fetch(ds, "/-/nianbao/labels.css").text
+    for column, zh in (("report_id", "报告"), ("province", "省"), ("days_late", "逾期天数"), ("excerpt", "摘录"),
+                       ("row_key", "行"), ("status", "结果")):
+        assert f'.rows-and-columns th.col-{column}::before {{ content: "{zh} "; font-weight: normal; }}' in css
 
 
 def wide_csv(ds, path) -> list[list[str]]:
