@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 
 from archive import coverage, export, layout, pages
 from archive import labels as L
+from archive.regions import short_name
 from archive.rows import OUTCOME_GROUPS, is_uncertain
 
 SEARCH_COLUMNS = {"reports": ("title", "organization"), "sections": ("text",)}
@@ -165,8 +166,23 @@ async def _citation(datasette, request, db, report: dict, cell: dict | None = No
     return pages.citation(report, body, snapshot, pinned, cell)
 
 
+FACET_KINDS = {"level": "level", "format": "format", "check_status": "status", "status": "status", "rule": "rule",
+               "table_name": "table", "kind": None}
+
+
+def _value_zh(column: str, value) -> str | None:
+    kind = FACET_KINDS.get(column)
+    return L.zh(kind, value) if kind and isinstance(value, str) else None
+
+
 @hookimpl
 def extra_template_vars(view_name, table, database, request, datasette):
+    if view_name == "index":
+        return {"nianbao_provinces": [(g["code"], short_name(g["name"]))
+                                      for g in coverage.governments() if g["level"] == "province"]}
+    if view_name == "table":
+        labels = column_labels(datasette.metadata())
+        return {"nianbao_value_zh": _value_zh, "nianbao_column_zh": labels.get}
     if view_name != "row" or table not in ("reports", "cells", "bodies", "snapshots") or request is None:
         return {}
 
