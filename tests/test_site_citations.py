@@ -520,3 +520,36 @@ def test_a_client_disconnecting_during_a_download_leaves_one_log_line(tmp_path):
     gone = [x for x in lines if "client disconnected from" in x]
     assert [x.split(" after ")[0] for x in gone] == [
         "client disconnected from /big/cells.csv", "client disconnected from /-/export/wide.csv"]
+
+
+def test_home_links_provinces_and_facets_show_labels(site):
+    ds, _, _ = site
+    home = fetch(ds, "/").text
+    assert '<a href="/-/province/41">河南</a>' in home and '<a href="/-/province/44">广东</a>' in home
+    assert '<a href="/-/export/wide.csv">CSV</a>' in home and '<a href="/demo/coverage">' in home
+    page = fetch(ds, "/demo/reports").text
+    assert re.search(r'<strong>层级 level\s*<span class="facet-info-total">', page)
+    assert re.search(r'level=department">department</a> <span class="zh">政府部门</span> 1</li>', page)
+
+
+def test_merge_keeps_the_replaced_reading_pinned(tmp_path):
+    from archive.merge import merge_archives
+
+    first = make_record("2021", organization=CITY, year=2021, seed=4)
+    second = set_cell(first, "applications", "granted", "total", granted(first) + 9)
+    shards = []
+    for n, (rec, when) in enumerate(((first, "2022-03-02T00:00:00Z"), (second, "2023-03-02T00:00:00Z"))):
+        path = tmp_path / f"shard{n}.db"
+        db = archive.open_archive(path)
+        sid, _ = archive.save_snapshot(db, url=URL, body=f"v{n}".encode(), fetched_at=when)
+        rid = archive.save_report(db, rec, snapshot_id=sid, url=URL)
+        db.conn.close()
+        shards.append((path, sid))
+    dest = tmp_path / "merged.db"
+    merge_archives(dest, [shards[0][0]])
+    merge_archives(dest, [shards[1][0]])
+    ds = serve(dest)
+    page = fetch(ds, f"/-/pinned/{rid}/{shards[0][1]}/applications/granted/total").text
+    assert f'<dd class="cite-value">{granted(first)}</dd>' in page and "已更新 Changed:" in page
+    assert fetch(ds, f"/merged/cells/{rid},applications,granted,total.json?_shape=array").json()[0]["value"] \
+        == granted(first) + 9
