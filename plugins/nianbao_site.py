@@ -239,8 +239,8 @@ def _province_query(query: list[tuple[str, str]]) -> tuple[list[tuple[str, str]]
     never a silent empty page."""
     out, unknown = [], None
     for k, v in query:
-        base = k.split("__", 1)[0]
-        if base in ("province", "province_code") and v.strip():
+        base, _, op = k.partition("__")
+        if base in ("province", "province_code") and op in ("", "exact", "not") and v.strip():
             code = coverage.resolve_province(v)
             if code is None:
                 unknown = v

@@ -369,6 +369,11 @@ def test_unknown_province_and_empty_parameters_say_what_they_do(site):
     ds, _, _ = site
     bad = fetch(ds, "/demo/reports?province=河楠")
     assert bad.status_code == 400 and "name it as 河南, 河南省, henan or 41" in bad.text
+    assert fetch(ds, "/-/export/wide.csv?province=atlantis").status_code == 400
+    assert fetch(ds, "/-/export/wide.csv?year=twenty").status_code == 400
+    # other operators keep their meaning
+    assert len(fetch(ds, "/demo/reports.json?_shape=array&province__contains=河").json()) == 4
+    assert fetch(ds, "/demo/reports.json?_shape=array&province__not=henan").json() == []
     # empty year: the latest complete year (capped at the archive's latest year, 2021 here)
     late = fetch(ds, "/demo/late_or_missing.json?_shape=array&year=").json()
     assert {(r["problem"], r["year"]) for r in late} == {("late", 2021), ("missing", 2021)}
