@@ -98,7 +98,7 @@ async def respond(datasette, request, ext: str):
         data = await db.execute_fn(lambda conn: xlsx_bytes(conn, clause, params))
         return Response(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": disposition})
-    # set by the site's wrapper (plugins/nianbao_site.py) when the client goes away
+    # set by the site's wrapper (nianbao/site/plugin.py) when the client goes away
     disconnected = request.scope.get("nianbao.disconnected") or asyncio.Event()
 
     async def stream(writer):

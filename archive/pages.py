@@ -1,7 +1,7 @@
 """What the site's own pages show, read from the served archive (async, Datasette's
 `db.execute`): the citation block of a report or a cell, pinned readings, a body over
 the years. Pure layout lives in archive/layout.py, labels in archive/labels.py; the
-plugin (plugins/nianbao_site.py) only routes and renders.
+plugin (nianbao/site/plugin.py) only routes and renders.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import pytest
 
 import archive
 from archive import coverage
-from archive.site import make_datasette
+from nianbao.site.app import make_datasette
 from parsers import keys
 from tests.archive_fixtures import make_record, set_cell
 

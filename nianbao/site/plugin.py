@@ -254,13 +254,19 @@ DISCONNECTED = "nianbao.disconnected"  # scope key: an asyncio.Event set when th
 log = logging.getLogger("nianbao.site")
 
 
+class ClientGone(asyncio.CancelledError):
+    """Raised from `send` once the client has gone: ends the response's work (a BaseException,
+    so no `except Exception` on the way logs it as an error); caught by the wrapper."""
+
+
 def _quiet_disconnects(app):
     """A client that disconnects during a long download leaves one log line. Without this,
     a streamed response (a table's CSV, the wide export) keeps writing chunks without
     yielding to the event loop, so asyncio logs "socket.send() raised exception." for every
     chunk until the server notices. Here each body chunk yields once; a GET's `receive` is
     watched for http.disconnect (a GET has no body for the app to read), and once the
-    client is gone the remaining chunks are dropped and one line is logged."""
+    client is gone the next send logs one line and ends the response (ClientGone), so
+    the server stops reading rows nobody will receive and can shut down."""
 
     async def watched(scope, receive, send):
         if scope.get("type") != "http" or scope.get("method") not in ("GET", "HEAD"):
@@ -280,11 +286,11 @@ def _quiet_disconnects(app):
 
         async def guarded_send(message):
             if gone.is_set():
-                if not state["logged"] and message.get("type") == "http.response.body":
+                if not state["logged"]:
                     state["logged"] = True
                     log.warning("client disconnected from %s after %d bytes; response stopped",
                                 scope.get("path"), state["bytes"])
-                return
+                raise ClientGone()
             await send(message)
             if message.get("type") == "http.response.body":
                 state["bytes"] += len(message.get("body", b""))
@@ -293,6 +299,8 @@ def _quiet_disconnects(app):
         watcher = asyncio.ensure_future(watch())
         try:
             await app(dict(scope, **{DISCONNECTED: gone}), app_receive, guarded_send)
+        except ClientGone:
+            pass  # logged once above; nothing more to send to anyone
         finally:
             watcher.cancel()
 
