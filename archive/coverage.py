@@ -87,10 +87,19 @@ def province_aliases() -> dict[str, str]:
                       *EXTRA_ALIASES.get(code, ())):
             if alias:
                 out[alias.lower()] = code
-    # short names of the autonomous regions people write: 内蒙古, 广西, 西藏, 宁夏, 新疆
-    for code, short in (("15", "内蒙古"), ("45", "广西"), ("54", "西藏"), ("64", "宁夏"), ("65", "新疆")):
+    for code, short in AUTONOMOUS_SHORT.items():
         out[short] = code
     return out
+
+
+# The short names people write for the autonomous regions (the suffix rule would strip
+# 广西壮族自治区 to nothing).
+AUTONOMOUS_SHORT = {"15": "内蒙古", "45": "广西", "54": "西藏", "64": "宁夏", "65": "新疆"}
+
+
+def province_short(code: str) -> str:
+    """河南 for 41, 广西 for 45."""
+    return AUTONOMOUS_SHORT.get(code) or short_name(province_name(code)) or province_name(code)
 
 
 def resolve_province(text: str | None) -> str | None:

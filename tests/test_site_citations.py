@@ -530,7 +530,8 @@ def test_a_client_disconnecting_during_a_download_leaves_one_log_line(tmp_path):
 def test_home_links_provinces_and_facets_show_labels(site):
     ds, _, _ = site
     home = fetch(ds, "/").text
-    assert '<a href="/-/province/41">河南</a>' in home and '<a href="/-/province/44">广东</a>' in home
+    assert '<a href="/-/province/41">河南</a>' in home and '<a href="/-/province/45">广西</a>' in home
+    assert '<a href="/-/province/65">新疆</a>' in home
     assert '<a href="/-/export/wide.csv">CSV</a>' in home and '<a href="/demo/coverage">' in home
     page = fetch(ds, "/demo/reports").text
     assert re.search(r'<strong>层级 level\s*<span class="facet-info-total">', page)

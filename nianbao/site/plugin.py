@@ -38,7 +38,6 @@ from markupsafe import Markup, escape
 
 from archive import coverage, export, layout, pages
 from archive import labels as L
-from archive.regions import short_name
 from archive.rows import OUTCOME_GROUPS, is_uncertain
 
 SEARCH_COLUMNS = {"reports": ("title", "organization"), "sections": ("text",)}
@@ -178,7 +177,7 @@ def _value_zh(column: str, value) -> str | None:
 @hookimpl
 def extra_template_vars(view_name, table, database, request, datasette):
     if view_name == "index":
-        return {"nianbao_provinces": [(g["code"], short_name(g["name"]))
+        return {"nianbao_provinces": [(g["code"], coverage.province_short(g["code"]))
                                       for g in coverage.governments() if g["level"] == "province"]}
     if view_name == "table":
         labels = column_labels(datasette.metadata())
