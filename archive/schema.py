@@ -397,6 +397,40 @@ def _reference_tables() -> list:
 MIGRATIONS.append((11, "divisions, province aliases, labels, coverage", _reference_tables()))
 REFERENCE_TABLES = ("divisions", "province_aliases", "labels")  # filled by migration 11, never written after
 COUNTED.update({t: () for t in REFERENCE_TABLES})
+
+
+# Short (1-2 character) searches. The trigram index cannot match fewer than three
+# characters, and LIKE scans every text (3.3 s at 1M reports). These contentless trigram
+# indexes (detail=none: which rows, no positions) hold each text padded with two
+# \x03 characters (char(3, 3)), so every character of the text starts at least one indexed
+# trigram: the rows containing "复议" are those holding a trigram that starts with
+# "复议", found as a range of the index's vocabulary (archive/shortsearch.py).
+SHORT_FTS = {"sections_short": ("sections", ("text",)), "reports_short": ("reports", ("title", "organization"))}
+
+
+def _short_fts() -> list[str]:
+    out = []
+    for fts, (table, columns) in SHORT_FTS.items():
+        cols = ", ".join(f"[{c}]" for c in columns)
+        padded = ", ".join(f"coalesce({{0}}.[{c}], '') || char(3, 3)" for c in columns)
+        new, old = padded.format("new"), padded.format("old")
+        out += [
+            f"CREATE VIRTUAL TABLE [{fts}] USING fts5({cols}, tokenize='trigram', content='', detail='none')",
+            f"CREATE VIRTUAL TABLE [{fts}_vocab] USING fts5vocab([{fts}], 'row')",
+            f"INSERT INTO [{fts}] (rowid, {cols}) SELECT rowid, {padded.format(table)} FROM [{table}]",
+            f"CREATE TRIGGER [{table}_short_ai] AFTER INSERT ON [{table}] BEGIN "
+            f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END",
+            f"CREATE TRIGGER [{table}_short_ad] AFTER DELETE ON [{table}] BEGIN "
+            f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES ('delete', old.rowid, {old}); END",
+            f"CREATE TRIGGER [{table}_short_au] AFTER UPDATE OF {cols} ON [{table}] BEGIN "
+            f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES ('delete', old.rowid, {old}); "
+            f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END",
+        ]
+    return out
+
+
+MIGRATIONS.append((12, "short search indexes", _short_fts()))
+FTS_CONTENT.update({fts: table for fts, (table, _c) in SHORT_FTS.items()})
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"
 

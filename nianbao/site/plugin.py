@@ -36,7 +36,7 @@ from datasette import Response, hookimpl
 from datasette.utils import tilde_decode, urlsafe_components
 from markupsafe import Markup, escape
 
-from archive import coverage, export, layout, pages
+from archive import coverage, export, layout, pages, shortsearch
 from archive import labels as L
 from archive.rows import OUTCOME_GROUPS, is_uncertain
 
@@ -215,21 +215,30 @@ def extra_template_vars(view_name, table, database, request, datasette):
     return inner
 
 
+SHORT_FTS = {"reports": "reports_short", "sections": "sections_short"}
+
+
 @hookimpl
 def filters_from_request(request, database, table, datasette):
-    """`_like=xx`: substring search for queries too short for the trigram index."""
+    """`_like=xx`: substring search for queries too short for the trigram index, from the
+    short-search index (archive/shortsearch.py); LIKE on an archive older than it."""
     from datasette.filters import FilterArguments
 
     text = request.args.get("_like")
     if table not in SEARCH_COLUMNS or not text:
         return None
-    clause = " or ".join(f"[{c}] like :nianbao_like escape '\\'" for c in SEARCH_COLUMNS[table])
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return FilterArguments(
-        [f"({clause})"],
-        params={"nianbao_like": f"%{escaped}%"},
-        human_descriptions=[f'contain "{text}"'],
-    )
+
+    async def inner():
+        fts = SHORT_FTS[table]
+        if await datasette.get_database(database).table_exists(fts):
+            return FilterArguments([f"rowid in ({shortsearch.rowids_sql(fts, ':nianbao_like')})"],
+                                   params={"nianbao_like": text}, human_descriptions=[f'contain "{text}"'])
+        clause = " or ".join(f"[{c}] like :nianbao_like escape '\\'" for c in SEARCH_COLUMNS[table])
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return FilterArguments([f"({clause})"], params={"nianbao_like": f"%{escaped}%"},
+                               human_descriptions=[f'contain "{text}"'])
+
+    return inner
 
 
 def _province_query(query: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str | None]:
