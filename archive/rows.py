@@ -236,10 +236,17 @@ def problem_rows(
     ]
 
 
+# Review/litigation counts summed per province and year (the province page's chart).
+REVIEW_SUMS = keys.REVIEW_COLUMNS
+
+
 def outcome_row(record: dict, report: dict) -> dict | None:
-    """Outcome groups of the 总计 column; None when the record has no applications table."""
-    apps = (record.get("tables") or {}).get("applications")
-    if not apps:
+    """Outcome groups of the 总计 column and the review/litigation counts; None when the
+    record has neither an applications nor a review/litigation table."""
+    tables = record.get("tables") or {}
+    apps = tables.get("applications") or {}
+    review = tables.get("review_litigation") or {}
+    if not apps and not review:
         return None
     row = {
         "report_id": report["id"],
@@ -251,6 +258,8 @@ def outcome_row(record: dict, report: dict) -> dict | None:
         values = [apps[k]["total"]["value"] for k in row_keys if k in apps and "total" in apps[k]]
         values = [v for v in values if v is not None]
         row[group] = sum(values) if values else None
+    for col in REVIEW_SUMS:
+        row[col] = (review.get(col) or {}).get("value")
     return row
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from nianbao.site.app import archive_databases, make_datasette, warm_site
 
 SEARCH_TERMS = ("教育局", "沾益区", "营商环境", "乡村振兴", "人民政府办公室", "市场监督")  # trigram index
-SHORT_TERMS = ("益", "公开", "沾益", "财政")  # 1-2 characters: LIKE scan
+SHORT_TERMS = ("益", "公开", "沾益", "财政")  # 1-2 characters: the short-search index (LIKE before)
 
 
 def _q(text: str) -> str:
