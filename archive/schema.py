@@ -256,7 +256,7 @@ _COUNTED_V7: dict[str, tuple[str, ...]] = {
     "site_status": ("status",),
     "fetch_log": ("outcome", "site"),
 }
-_COUNTED_V9 = {"sites": ("status", "level")}
+_COUNTED_V9 = {"sites": ("status", "level", "found")}
 COUNTED: dict[str, tuple[str, ...]] = {**_COUNTED_V7, **_COUNTED_V9}  # as of the newest migration
 # A NOT NULL faceted column whose value counts sum to the table's row count: no
 # separate total is kept for these tables, one statement less per row written
