@@ -40,7 +40,7 @@ _ID_TEXT = re.compile(r"网站(?:标识|识别)码\s*[:：]?\s*([A-Za-z]{0,3}\d{
 _ID_CODE = re.compile(r"^([A-Za-z]{0,3})(\d{6,10})$")
 # Separators of "首页 - 广州市人民政府门户网站" and the like.
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|—–－·•:：>»]+|\s{2,})\s*")
-_NOISE = re.compile(r"^(欢迎访问|欢迎来到|欢迎您访问)|(门户网站|官方网站|政府网站|政务网站|网站首页|官网|网站|网|首页)$")
+_NOISE = re.compile(r"^(欢迎访问|欢迎来到|欢迎您访问)|(门户网站|官方网站|网站首页|官网|网站|网|首页)$")
 _BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 NATIONAL_NAME = re.compile(r"^(中华人民共和国|国务院|国家|中央|全国)")
 
