@@ -58,3 +58,20 @@ def save_sites(db, rows: list[dict], *, run_id: str, seen_at: str) -> None:
             f"INSERT INTO sites ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT (slug) DO UPDATE SET {updates}",
             [[row.get(c) for c in COLUMNS] + [seen_at, seen_at, run_id] for row in rows])
+
+
+def merge_sites(conn) -> int:
+    """Fold an attached shard's `sites` into main's (archive/merge.py): per slug the row
+    seen last wins (ties: a crawled row over a left-alone one, then the greater run id),
+    first_seen is the earliest. Order-independent and idempotent."""
+    cols = (*COLUMNS, "first_seen", "last_seen", "run_id")
+    names = ", ".join(cols)
+    updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in cols if c not in ("slug", "first_seen"))
+    newer = ("(excluded.last_seen, excluded.status = 'crawled', excluded.run_id)"
+             " > (sites.last_seen, sites.status = 'crawled', sites.run_id)")
+    before = conn.total_changes
+    conn.execute(f"INSERT INTO main.sites ({names}) SELECT {names} FROM shard.sites WHERE true"
+                 f" ON CONFLICT (slug) DO UPDATE SET {updates} WHERE {newer}")
+    conn.execute("UPDATE main.sites SET first_seen = s.first_seen FROM shard.sites s"
+                 " WHERE s.slug = main.sites.slug AND s.first_seen < main.sites.first_seen")
+    return conn.total_changes - before

@@ -171,3 +171,33 @@ def test_a_bad_resolve_entry_is_one_line(workdir, sandbox):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "nianbao crawl: --resolve expects HOST:ADDRESS (e.g. www.gd.gov.cn:127.0.1.20), got 'www.gd.gov.cn'"]
+
+
+def test_discovered_sites_export_as_a_registry_the_crawl_accepts(crawled, workdir):
+    db = crawled[0]
+    out = workdir / "exported.yml"
+    proc = subprocess.run([sys.executable, "-m", "nianbao", "sites", "export", "--db", str(db), "--province", "44",
+                           "-o", str(out)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    from crawler.registry import Registry
+
+    reg = Registry.from_file(out)
+    crawled_rows = [(s, c, lv) for s, _h, c, lv, _f, _hop, _p, st, _r in SITES if st == "crawled"]
+    assert sorted((s.slug, s.code, s.level) for s in reg.sites_for("广东")) == sorted(crawled_rows)
+    gz = next(s for s in reg.sites if s.slug == "guangdong-gz")
+    assert gz.extra == {"found": "link", "found_from": q(db, "SELECT found_from FROM sites WHERE slug = ?",
+                                                         "guangdong-gz")[0][0], "hop": 1, "placed_by": "site_id_code"}
+    bad = subprocess.run([sys.executable, "-m", "nianbao", "sites", "export", "--db", str(db), "--province", "河南"],
+                         capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
+
+
+def test_merged_archives_keep_every_site_once(crawled, workdir):
+    from archive.merge import merge_archives
+
+    db = crawled[0]
+    dest = workdir / "merged.db"
+    merge_archives(dest, [db])
+    merge_archives(dest, [db])  # twice: nothing changes
+    assert site_rows(dest) == site_rows(db)
+    assert mismatches(dest) == []

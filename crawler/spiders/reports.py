@@ -99,7 +99,7 @@ class ReportsSpider(scrapy.Spider):
 
     async def start(self):
         for site in self.sites.values():
-            for url in site.columns:
+            for url in (() if self.finder and self.finder.discover_only else site.columns):
                 yield self._request(Follow(url, "column"), site, start=True)
             yield self._request(Follow(site.portal, "nav"), site, start=True)
 
@@ -181,6 +181,8 @@ class ReportsSpider(scrapy.Spider):
             return  # a decoy, notice or news item: nothing below it leads to reports
         if self.finder:
             yield from self.finder.on_page(page, response, site)
+            if self.finder.discover_only:
+                return
         follows = static.follow(page.links(), column=column)
         if column:
             follows += trs.follow(page) + hanweb.follow(response.text, response.url)

@@ -45,6 +45,9 @@ class SiteFinder:
         self.max_hops = settings.getint("NIANBAO_SITE_HOPS", 3)
         self.max_sites = settings.getint("NIANBAO_MAX_SITES", 500)
         self.max_pages = settings.getint("NIANBAO_MAX_PAGES_PER_SITE", 20000)
+        # The first job of a multi-node crawl (crawler/scrapyd.py): portals, site-list pages and
+        # probes only — no report columns; the sites it finds are then partitioned over the nodes.
+        self.discover_only = self.enabled and settings.getbool("NIANBAO_DISCOVER_ONLY", False)
         self._hosts: dict[str, str] = {}  # exact host -> slug of every known site
         self._indexed = -1
         self._restored = 0
@@ -196,7 +199,8 @@ class SiteFinder:
         pname = province.name.removesuffix("人民政府")
         out = []
         for s in self.spider.sites.values():
-            found = self.state["sites"].get(s.slug)
+            # discovered now, or by an earlier crawl whose export (nianbao sites export) is the registry
+            found = self.state["sites"].get(s.slug) or ({"anchor": None, **s.extra} if "found" in s.extra else None)
             out.append({"slug": s.slug, "host": (urlsplit(s.portal).hostname or "").lower(), "name": s.name,
                         "code": s.code, "level": s.level, "province": pname, "portal": s.portal,
                         "found": found["found"] if found else "registry",
