@@ -120,8 +120,11 @@ class ReportsSpider(scrapy.Spider):
         for f in follows:
             if not site.in_scope(f.url):
                 continue  # other domains: another registry entry (or nobody) covers them
-            if finder and (finder.claimed_elsewhere(f.url, site) or finder.over_pages(site.slug, self.stats.sites[site.slug])):
-                continue  # another site's own host, a host being probed, or the site's page bound
+            if finder and finder.claimed_elsewhere(f.url, site):
+                yield from finder.hand_over(f, hops, chain)  # to the site whose host it is
+                continue
+            if finder and finder.over_pages(site.slug, self.stats.sites[site.slug]):
+                continue
             if f.role == "nav" and hops + 1 > NAV_MAX_HOPS:
                 continue
             if f.role == "pager" and chain + 1 > MAX_PAGER_CHAIN:
