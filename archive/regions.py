@@ -175,6 +175,11 @@ def _place_of(code: str) -> Place:
     return Place(**fields)
 
 
+def is_division_name(name: str) -> bool:
+    """The full name of a division ("广州市", not "广州", not the placeholder "市辖区")."""
+    return any(full for _code, full in _name_index().get(name, ()))
+
+
 def division_name(code: str) -> str | None:
     d = divisions().get(code)
     return d.name if d else None

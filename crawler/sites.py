@@ -117,7 +117,7 @@ def name_kind(name: str) -> str | None:
     for kind, pattern in _KINDS:
         if pattern.search(name):
             return kind
-    if name in regions._name_index() and any(full for _c, full in regions._name_index()[name]):
+    if regions.is_division_name(name):
         return "government"  # a bare division name: 广州市
     return None
 

@@ -146,3 +146,23 @@ def test_host_map_entries_and_settings():
     assert mapping({"NIANBAO_RESOLVE": ["www.gd.gov.cn:127.0.1.20", "www.gz.gov.cn:127.0.1.24"]}) == want
     assert mapping({}) == {} and chromium_rules({}) == ""
     assert chromium_rules({"NIANBAO_RESOLVE": want}) == "MAP www.gd.gov.cn 127.0.1.20, MAP www.gz.gov.cn 127.0.1.24"
+
+
+def test_select_menus_whose_options_hold_urls():
+    from crawler.pages.html import HtmlPage
+    from crawler.spiders.sites import SITE_LIST_TEXT, options
+
+    html = """<html><body>
+    <select onchange="window.open(this.value)"><option value="">省政府部门</option>
+      <option value="http://edu.gd.gov.cn/">广东省教育厅</option>
+      <option value="//czt.gd.gov.cn/index.html"> 广东省财政厅 </option>
+      <optgroup label="市"><option value="https://www.gz.gov.cn">广州市</option></optgroup></select>
+    <select name="year"><option value="2023">2023</option><option value="javascript:void(0)">x</option></select>
+    <select><option value="/zwgk/">政务公开</option></select></body></html>"""
+    got = [(link.url, link.text) for link in options(HtmlPage(html, "https://www.gd.gov.cn/home/"))]
+    assert got == [("http://edu.gd.gov.cn/", "广东省教育厅"), ("https://czt.gd.gov.cn/index.html", "广东省财政厅"),
+                   ("https://www.gz.gov.cn", "广州市"), ("https://www.gd.gov.cn/zwgk/", "政务公开")]
+    for text in ("网站地图", "站点地图", "市县政府网站", "省政府部门", "区县政府", "政府网站导航", "网站群", "友情链接"):
+        assert SITE_LIST_TEXT.search(text), text
+    for text in ("政务公开", "政府信息公开年报", "首页", "联系我们"):
+        assert not SITE_LIST_TEXT.search(text), text

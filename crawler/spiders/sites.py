@@ -20,7 +20,7 @@ knows the sites it had found.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 
@@ -36,6 +36,7 @@ SITE_LIST_TEXT = re.compile(r"网站地图|站点地图|网站导航|网站群|�
                             r"部门网站|政府部门|市政府部门|省政府部门|区政府部门|乡镇(街道)?网站|友情链接|相关链接")
 OPTION_XPATH = "//select//option"
 PROBE_PRIORITY = 35  # above columns: sites found early crawl in parallel, each in its own slot
+SITE_LIST_MAX_HOPS = 4  # navigation clicks from a root to a site-list page (as NAV_MAX_HOPS)
 
 
 class SiteFinder:
@@ -131,7 +132,7 @@ class SiteFinder:
             if not host:
                 continue
             if host in site.hosts:  # its own pages (a host under its domains may be a site of its own)
-                if SITE_LIST_TEXT.search(link.text) and hop < self.max_hops and meta.get("hops", 0) < 4:
+                if SITE_LIST_TEXT.search(link.text) and hop < self.max_hops and meta.get("hops", 0) < SITE_LIST_MAX_HOPS:
                     yield self.spider._request(Follow(link.url, "sites", link.text), site,
                                                hops=meta.get("hops", 0) + 1)
                 continue
@@ -254,8 +255,6 @@ class SiteFinder:
 
 def options(page) -> list[Link]:
     """`<select>` menus whose options hold URLs (省政府部门 ▾): value → link, option text → anchor."""
-    from urllib.parse import urljoin
-
     root = page.root
     if root is None:
         return []
