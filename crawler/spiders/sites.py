@@ -78,6 +78,8 @@ class SiteFinder:
             for s in sites.values():
                 for url in (s.portal, *s.columns):
                     self._hosts.setdefault((urlsplit(url).hostname or "").lower(), s.slug)
+                if s.extra.get("host"):  # the name it was linked by (its portal may have redirected)
+                    self._hosts.setdefault(s.extra["host"], s.slug)
             self._indexed = len(sites)
         return self._hosts
 
@@ -176,6 +178,9 @@ class SiteFinder:
                                 parent_host=(urlsplit(parent.portal).hostname or "") if parent else "",
                                 domains=province.domains)
         where = identity.placement(who, province.code)
+        final_host = (urlsplit(response.url).hostname or "").lower()
+        if where == "inside" and final_host != host and self._host_index().get(final_host):
+            where = "alias"  # it redirected to a site the crawl has: another name of that site
         if where != "inside":
             row.update(status="left_alone", reason=where, name=who.name if who else "",
                        code=who.code if who else "", level=who.level if who else None,
@@ -184,7 +189,9 @@ class SiteFinder:
         slug = self._free_slug(identity.slug_for(host, province.slug))
         parts = urlsplit(response.url)
         entry = {"slug": slug, "name": who.name, "code": who.code, "level": who.level,
-                 "portal": f"{parts.scheme}://{parts.netloc}/", "columns": [], "domains": [],
+                 "portal": f"{parts.scheme}://{parts.netloc}/", "columns": [],
+                 # the linked name too, when the home page redirected (www.x.gov.cn → x.gov.cn)
+                 "domains": [host] if final_host != host else [],
                  "hop": row["hop"], "found": row["found"], "found_from": row["found_from"],
                  "anchor": row["anchor"], "placed_by": who.evidence, "host": host}
         self.state["sites"][slug] = entry
