@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import http.server
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,11 +32,18 @@ from pathlib import Path
 import yaml
 
 from archive import regions
-from tests.crawl_support import q
 
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = range(2024, 2000, -1)
 PORT_HOSTS = "127.0.2.{}"  # site n (1-based) listens on 127.0.2.n
+
+
+def q(db: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 def bodies(n: int) -> list[tuple[str, str]]:
