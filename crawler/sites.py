@@ -42,6 +42,12 @@ _ID_CODE = re.compile(r"^([A-Za-z]{0,3})(\d{6,10})$")
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|—–－·•:：>»]+|\s{2,})\s*")
 _NOISE = re.compile(r"^(欢迎访问|欢迎来到|欢迎您访问)|(门户网站|官方网站|网站首页|官网|网站|网|首页)$")
 _BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+# The footer's sponsor (主办：广州市人民政府办公厅) and the header logo's alt text: names
+# the site gives itself where its <title> says only 首页.
+_SPONSOR = re.compile(r"主办(?:单位)?\s*[:：]\s*([\u4e00-\u9fff（）()]{2,40})")
+_LOGO_ALT = re.compile(r"<img\b[^>]*logo[^>]*>", re.I)
+_ALT = re.compile(r"""\balt\s*=\s*["']([^"']{2,40})["']""", re.I)
+_GOV_OFFICE = re.compile(r"(人民政府|政府)(办公厅|办公室)$")
 NATIONAL_NAME = re.compile(r"^(中华人民共和国|国务院|国家|中央|全国)")
 
 # The kind of body a name says; the order matters ("…人民政府办公厅" is a
@@ -129,6 +135,9 @@ def candidate_names(html: str, anchor: str = "") -> list[str]:
     if m:
         title = re.sub(r"<[^>]+>", "", m.group(1))
         names += sorted(_TITLE_SPLIT.split(title.strip()), key=lambda p: name_kind(clean_name(p)) is None)
+    names += [m.group(1) for tag in _LOGO_ALT.findall(html[:200_000]) if (m := _ALT.search(tag))]
+    # a government's site is run by its 办公厅/办公室: the sponsor names the government
+    names += [_GOV_OFFICE.sub(r"\1", m.group(1)) for m in _SPONSOR.finditer(html[-100_000:])]
     names.append(anchor)
     out = []
     for n in map(clean_name, names):

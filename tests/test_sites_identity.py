@@ -166,3 +166,20 @@ def test_select_menus_whose_options_hold_urls():
         assert SITE_LIST_TEXT.search(text), text
     for text in ("政务公开", "政府信息公开年报", "首页", "联系我们"):
         assert not SITE_LIST_TEXT.search(text), text
+
+
+@pytest.mark.parametrize("html, want", [
+    # a title that says nothing: the logo's alt text, then the footer's sponsor
+    ('<title>首页</title><div class="header"><img class="logo" src="/logo.png" alt="番禺区人民政府"></div>',
+     ("番禺区人民政府", "440113", "county")),
+    ('<title>首页</title><img src="/images/logo_2023.png" alt="广州市教育局">', ("广州市教育局", "4401", "department")),
+    ("<title>首页</title><p>主办：广州市人民政府办公厅 承办：广州市政务服务数据管理局</p>", ("广州市人民政府", "4401", "city")),
+    ("<title>欢迎</title><p>主办单位：韶关市财政局</p>", ("韶关市财政局", "4402", "department")),
+    # the title still wins over the sponsor
+    ("<title>广州市人民政府门户网站</title><p>主办：广州市人民政府办公厅</p>", ("广州市人民政府", "4401", "city")),
+    # images that are not the logo say nothing
+    ('<title>首页</title><img src="/images/dzjg.png" alt="广州市人民政府">', None),
+])
+def test_names_from_logo_and_sponsor(html, want):
+    got = S.identify(html, "www.x.com", within="44")
+    assert (got and (got.name, got.code, got.level)) == want
