@@ -131,9 +131,21 @@ def test_hosts_left_alone_are_asked_for_their_home_page_at_most(sandbox, crawled
 
 def test_bounds_are_settings_and_reported_when_hit(sandbox, workdir):
     db = workdir / "bounded.db"
-    proc = crawl(workdir, db, sandbox, "-s", "NIANBAO_SITE_HOPS=1", "-s", "NIANBAO_MAX_SITES=4",
+    # This registry also lists 湖南's portal: a registry entry wins, its host is never probed.
+    bounded = workdir / "bounded"
+    bounded.mkdir()
+    hunan = sandbox.world.site("hunan")
+    entries = [e for e in world.registry_entries(sandbox) if e["province"] == "guangdong"]
+    entries.append({"slug": "hunan", "name": "湖南省人民政府", "code": "43", "level": "province",
+                    "portal": hunan.base_url + "/"})
+    (bounded / "registry.yml").write_text(yaml.safe_dump({"sites": entries}, allow_unicode=True), encoding="utf-8")
+    start = len(sandbox.requests)
+    proc = crawl(bounded, db, sandbox, "-s", "NIANBAO_SITE_HOPS=1", "-s", "NIANBAO_MAX_SITES=4",
                  "-s", "NIANBAO_MAX_PAGES_PER_SITE=12")
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not [r for r in list(sandbox.requests)[start:] if r[0] == "hunan"]
+    assert q(db, "SELECT code, level, placed_by, status, reason FROM sites WHERE host = ?", hunan.host) == \
+        [("43", "province", "registry", "left_alone", "other_province")]
     rows = q(db, "SELECT slug, hop, status, reason FROM sites")
     crawled_sites = {slug for slug, _hop, status, _r in rows if status == "crawled"}
     assert len(crawled_sites) <= 4 and "guangdong" in crawled_sites

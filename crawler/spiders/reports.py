@@ -53,6 +53,7 @@ class ReportsSpider(scrapy.Spider):
         if not province:
             raise ValueError("missing -a province=… (a name like 河南, a slug like henan, or a code like 41)")
         reg = Registry.from_file(registry)
+        self.registry = reg  # its other provinces' sites are never discovered as this one's
         self.province = reg.province(province)
         only = [slug.strip() for slug in (sites or "").split(",") if slug.strip()]
         sites = reg.sites_for(province)

@@ -52,6 +52,7 @@ class SiteFinder:
         self._hosts: dict[str, str] = {}  # exact host -> slug of every known site
         self._indexed = -1
         self._restored = 0
+        self._elsewhere: dict[str, Site] | None = None
 
     # --- state ---------------------------------------------------------------------
     @property
@@ -140,7 +141,24 @@ class SiteFinder:
                 continue
             if self.owner(link.url) or host in self.state["hosts"]:
                 continue
+            elsewhere = self._registered_elsewhere().get(host)
+            if elsewhere is not None:  # the registry places it in another province: it wins
+                self.state["hosts"][host] = {"host": host, "found": found, "found_from": response.url,
+                                             "anchor": link.text[:200], "hop": hop + 1, "parent": site.slug,
+                                             "status": "left_alone", "reason": "other_province",
+                                             "name": elsewhere.name, "code": elsewhere.code,
+                                             "level": elsewhere.level, "placed_by": "registry"}
+                continue
             yield from self._candidate(link, found, host, response.url, site, hop + 1)
+
+    def _registered_elsewhere(self) -> dict[str, Site]:
+        """Hosts of registry entries of other provinces."""
+        if self._elsewhere is None:
+            registry, code = getattr(self.spider, "registry", None), self.spider.province.code
+            self._elsewhere = {(urlsplit(u).hostname or "").lower(): s
+                               for s in (registry.sites if registry else ()) if s.province_code != code
+                               for u in (s.portal, *s.columns)}
+        return self._elsewhere
 
     def _candidate(self, link: Link, found: str, host: str, page_url: str, site: Site, hop: int):
         hosts = self.state["hosts"]
