@@ -23,7 +23,7 @@ from archive.sites import SITES_INDEX, SITES_TABLE
 
 # FTS5's default tokenizer splits on spaces, so Chinese text (no spaces) would be
 # one token per sentence. The trigram tokenizer (SQLite >= 3.34) indexes every
-# 3-character window; 1-2 character queries fall back to LIKE (see plugins/).
+# 3-character window; 1-2 character queries fall back to LIKE (see nianbao/site/plugin.py).
 MIN_SQLITE_FOR_TRIGRAM = (3, 34, 0)
 
 _APPEND_ONLY = ("blobs", "snapshots", "sightings")
@@ -337,7 +337,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     # Counted once here (minutes on a 1M-report archive), then by triggers.
     (7, "row and facet counts", _counts_migration()),
     # A page filtered by province counts its rows and every facet in one GROUP BY pass
-    # (archive/site.py): from this covering index instead of ~32k table rows at 1M
+    # (nianbao/site/app.py): from this covering index instead of ~32k table rows at 1M
     # reports (30-330 ms -> 1-23 ms a province; built in 4 s at 1M).
     (8, "reports facet index",
      ["CREATE INDEX reports_facets ON reports(province, year, level, format, check_status)"]),
