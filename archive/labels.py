@@ -2,7 +2,7 @@
 of the three tables, check rules and statuses, levels, template versions and report parts.
 
 One source for the pages, the charts, the exports and the `labels` table users join
-(archive/schema.py, migration 11): `label_rows()`. Row and column labels are the national
+(archive/schema.py, migration 12): `label_rows()`. Row and column labels are the national
 template's printed wording (parsers/keys.py); a key whose wording differs between the
 2019 and 2021 templates has the 2021 wording here and the printed one on a report's page.
 """

@@ -100,7 +100,7 @@ def _better(a: dict, b: dict) -> bool:
 
 async def review_sums(db, code: str) -> dict[str, list[dict]]:
     """Per year, the province's sums of the review/litigation outcomes (stored in
-    province_year_outcomes, migration 13): {group: [{year, upheld, corrected, other,
+    province_year_outcomes, migration 14): {group: [{year, upheld, corrected, other,
     pending}]}, group = review, suit_direct, suit_after_review."""
     cols = [f"{g}_{o}" for g in keys.REVIEW_GROUPS for o in keys.OUTCOMES[:-1]]
     found = await rows(db, f"SELECT year, {', '.join(cols)} FROM province_year_outcomes"

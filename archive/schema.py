@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from archive.fetchlog import FETCH_LOG_INDEX, FETCH_LOG_TABLE
+from archive.sites import SITES_INDEX, SITES_TABLE
 
 # FTS5's default tokenizer splits on spaces, so Chinese text (no spaces) would be
 # one token per sentence. The trigram tokenizer (SQLite >= 3.34) indexes every
@@ -255,7 +256,8 @@ _COUNTED_V7: dict[str, tuple[str, ...]] = {
     "site_status": ("status",),
     "fetch_log": ("outcome", "site"),
 }
-COUNTED: dict[str, tuple[str, ...]] = dict(_COUNTED_V7)  # as of the newest migration
+_COUNTED_V9 = {"sites": ("status", "level", "found")}
+COUNTED: dict[str, tuple[str, ...]] = {**_COUNTED_V7, **_COUNTED_V9}  # as of the newest migration
 # A NOT NULL faceted column whose value counts sum to the table's row count: no
 # separate total is kept for these tables, one statement less per row written
 # (a report writes ~200 cells; each trigger statement costs a few µs).
@@ -339,12 +341,14 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     # reports (30-330 ms -> 1-23 ms a province; built in 4 s at 1M).
     (8, "reports facet index",
      ["CREATE INDEX reports_facets ON reports(province, year, level, format, check_status)"]),
+    # The sites a province crawl knows: registered, discovered, left alone (archive/sites.py).
+    (9, "sites", [SITES_TABLE, SITES_INDEX] + _counters("sites", _COUNTED_V9["sites"])),
 ]
 # Deadlines as the regulations set them (archive/rows.py `deadline`): the level of a
 # government printed with its province/city before its name is recomputed, then each
 # report's deadline and days late. The rule lives in Python; these statements call it
 # through SQL functions registered by apply_schema (`_register_functions`).
-MIGRATIONS.append((9, "deadlines per level and era", [
+MIGRATIONS.append((10, "deadlines per level and era", [
     "ALTER TABLE reports ADD COLUMN deadline TEXT",
     "UPDATE bodies SET level = nianbao_body_level(name)"
     " WHERE level IS NOT NULL AND level IS NOT nianbao_body_level(name)",
@@ -368,7 +372,7 @@ _REPORT_VERSIONS = [
       "BEGIN SELECT RAISE(ABORT, 'report_versions are append-only'); END" for op in ("UPDATE", "DELETE")],
     *_counters("report_versions", ()),
 ]
-MIGRATIONS.append((10, "pinned report versions", _REPORT_VERSIONS))
+MIGRATIONS.append((11, "pinned report versions", _REPORT_VERSIONS))
 COUNTED["report_versions"] = ()
 
 
@@ -394,8 +398,8 @@ def _reference_tables() -> list:
     ]
 
 
-MIGRATIONS.append((11, "divisions, province aliases, labels, coverage", _reference_tables()))
-REFERENCE_TABLES = ("divisions", "province_aliases", "labels")  # filled by migration 11, never written after
+MIGRATIONS.append((12, "divisions, province aliases, labels, coverage", _reference_tables()))
+REFERENCE_TABLES = ("divisions", "province_aliases", "labels")  # filled by migration 12, never written after
 COUNTED.update({t: () for t in REFERENCE_TABLES})
 
 
@@ -429,7 +433,7 @@ def _short_fts() -> list[str]:
     return out
 
 
-MIGRATIONS.append((12, "short search indexes", _short_fts()))
+MIGRATIONS.append((13, "short search indexes", _short_fts()))
 FTS_CONTENT.update({fts: table for fts, (table, _c) in SHORT_FTS.items()})
 
 
@@ -454,7 +458,7 @@ def _review_sums() -> list[str]:
     return out
 
 
-MIGRATIONS.append((13, "review and litigation sums, bodies by province", _review_sums()))
+MIGRATIONS.append((14, "review and litigation sums, bodies by province", _review_sums()))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"
 

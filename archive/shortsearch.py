@@ -1,4 +1,4 @@
-"""1-2 character searches from the short-search indexes (archive/schema.py, migration 12).
+"""1-2 character searches from the short-search indexes (archive/schema.py, migration 13).
 
 `sections_short` / `reports_short` are contentless trigram indexes of every text padded
 with two \\x03 characters, so every character of a text starts an indexed trigram. The

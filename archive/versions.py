@@ -3,7 +3,7 @@
 A report's rows (reports, cells, checks) are derived data that `save_report` replaces
 when a newer snapshot or a better parse arrives. Just before they are replaced, the
 rows as they were are frozen into `report_versions` under (report, the snapshot they
-were read from), append-only (archive/schema.py, migration 10). So the reading of
+were read from), append-only (archive/schema.py, migration 11). So the reading of
 (report, snapshot) is either frozen there, or it is still the report's current rows
 (its snapshot_id is that snapshot and nothing replaced them yet): either way the value
 at a pinned URL never changes. Nothing is stored for a report until it changes.

@@ -105,7 +105,7 @@ def test_saved_reports_carry_deadline_and_days_late(tmp_path):
 
 
 def test_migration_recomputes_old_days_late(tmp_path):
-    """An archive written with the old rule (31 January for all): migration 9 fixes levels,
+    """An archive written with the old rule (31 January for all): migration 10 fixes levels,
     deadlines and days late in place, keeping every id."""
     path = tmp_path / "old.db"
     db = archive.open_archive(path)
@@ -114,7 +114,7 @@ def test_migration_recomputes_old_days_late(tmp_path):
     conn = db.conn
     conn.execute("UPDATE bodies SET level = 'department'")
     conn.execute("UPDATE reports SET level = 'department', days_late = 29, deadline = NULL")
-    conn.execute("DELETE FROM schema_migrations WHERE version = 9")
+    conn.execute("DELETE FROM schema_migrations WHERE version = 10")
     conn.execute("ALTER TABLE reports DROP COLUMN deadline")
     conn.close()
     db = archive.open_archive(path)

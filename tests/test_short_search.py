@@ -1,4 +1,4 @@
-"""1-2 character searches from the short-search index (archive/shortsearch.py, migration 12)
+"""1-2 character searches from the short-search index (archive/shortsearch.py, migration 13)
 give exactly the rows LIKE gives, on real report texts, at the ends of texts, in ASCII of
 either case, after re-saves that delete and re-insert rows."""
 
