@@ -559,3 +559,47 @@ def test_merge_keeps_the_replaced_reading_pinned(tmp_path):
     assert f'<dd class="cite-value">{granted(first)}</dd>' in page and "已更新 Changed:" in page
     assert fetch(ds, f"/merged/cells/{rid},applications,granted,total.json?_shape=array").json()[0]["value"] \
         == granted(first) + 9
+
+
+def test_serving_an_archive_written_before_these_migrations(tmp_path, monkeypatch, capsys):
+    """An archive of schema 9 (before deadlines, pins, labels, coverage, short search, review
+    sums), with reports in it: `nianbao serve` brings it up to date, and every new page works
+    on the rows it already had."""
+    from archive import schema
+    from nianbao.commands import serve as serve_command
+
+    from archive import store
+
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(schema, "MIGRATIONS", [m for m in schema.MIGRATIONS if m[0] <= 9])
+    # the rows the writer of schema 9 wrote: no deadline, no review sums
+    report_row, outcome_row = store.R.report_row, store.R.outcome_row
+    monkeypatch.setattr(store.R, "report_row", lambda *a, **k: {
+        c: v for c, v in report_row(*a, **k).items() if c != "deadline"})
+    monkeypatch.setattr(store.R, "outcome_row", lambda *a, **k: {
+        c: v for c, v in outcome_row(*a, **k).items() if c not in store.R.REVIEW_SUMS})
+    monkeypatch.setattr(store.crossyear, "REVIEW_SUMS", ())
+    db = archive.open_archive(path)
+    rec = make_record("2021", organization=CITY, year=2021, published="2022-03-01", seed=4)
+    rec["sections"]["overview"] = "本年度行政复议纠正一件"
+    sid, _ = archive.save_snapshot(db, url=URL, body=b"old", fetched_at="2022-03-02T08:00:00Z")
+    conn = db.conn
+    rid = archive.save_report(db, rec, snapshot_id=sid, url=URL)
+    assert "report_versions" not in db.table_names()
+    conn.close()
+    monkeypatch.undo()
+    serve_command.upgrade_schema(path)
+    assert "up to schema" in capsys.readouterr().out
+    ds = serve(path)
+    report = fetch(ds, f"/old/reports/{rid}").text
+    assert "期限 deadline 2022-03-31 · <span class=\"state-on_time\">按时 on time</span>" in report
+    assert pinned_link(report) == f"/-/pinned/{rid}/{sid}"
+    hits = fetch(ds, "/old/search.json?_shape=array&q=复议").json()
+    assert [(h["report_id"], h["section"]) for h in hits] == [(rid, "总体情况 · overview")]
+    province = fetch(ds, "/-/province/henan").text
+    review = rec["tables"]["review_litigation"]
+    total = sum(review[f"review_{o}"]["value"] for o in ("upheld", "corrected", "other", "pending"))
+    assert f'data-year="2021" data-total="{total}"' in province
+    assert '<tr data-code="4117"><th class="gov-city">驻马店市</th>' in province
+    serve_command.upgrade_schema(path)  # current: nothing to do
+    assert capsys.readouterr().out == ""

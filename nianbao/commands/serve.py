@@ -22,6 +22,8 @@ def upgrade_schema(path) -> None:
     """The site's pages and canned queries read the newest schema (labels, coverage, the
     short-search index …): bring an older archive up to date before it is served
     immutable (a no-op when current; the migrations may take minutes on a large file)."""
+    import sqlite3
+
     from archive.schema import SCHEMA_VERSION
     from archive.store import check_archive_file, open_archive, read_only_column
 
@@ -30,7 +32,12 @@ def upgrade_schema(path) -> None:
     if max(versions, default=0) >= SCHEMA_VERSION:
         return
     print(f"nianbao: bringing {path} up to schema {SCHEMA_VERSION} …", flush=True)
-    db = open_archive(path, create=False)
+    try:
+        db = open_archive(path, create=False)
+    except sqlite3.OperationalError as exc:  # a read-only file or folder: serve it as it is
+        print(f"nianbao: cannot update {path} ({exc}); serving it as it is: pages that need the"
+              " newer schema will say so", flush=True)
+        return
     try:
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
