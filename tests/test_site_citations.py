@@ -565,10 +565,8 @@ def test_serving_an_archive_written_before_these_migrations(tmp_path, monkeypatc
     """An archive of schema 9 (before deadlines, pins, labels, coverage, short search, review
     sums), with reports in it: `nianbao serve` brings it up to date, and every new page works
     on the rows it already had."""
-    from archive import schema
+    from archive import schema, store
     from nianbao.commands import serve as serve_command
-
-    from archive import store
 
     path = tmp_path / "old.db"
     monkeypatch.setattr(schema, "MIGRATIONS", [m for m in schema.MIGRATIONS if m[0] <= 9])
