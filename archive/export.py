@@ -20,7 +20,9 @@ from . import labels as L
 from .rows import is_uncertain
 
 BATCH = 400  # reports per read: ~80k cells
-XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header
+# A workbook is built whole before it is sent (XlsxWriter, constant memory): 100,000 reports
+# (~25M cells, a few minutes) at most; more is filtered, or downloaded as the streamed CSV.
+XLSX_MAX_ROWS = 100_000
 META = (
     ("id", "报告永久链接"), ("body_id", "机关编号"), ("organization", "发布机关"), ("province", "省"),
     ("city", "市"), ("county", "县"), ("level", "层级"), ("year", "报告年度"), ("format", "模板版本"),
@@ -93,8 +95,8 @@ async def respond(datasette, request, ext: str):
     if ext == "xlsx":
         n = (await db.execute(f"SELECT count(*) FROM reports WHERE {clause}", params)).rows[0][0]
         if n > XLSX_MAX_ROWS:
-            return Response.text(f"{n} reports: more than an Excel sheet holds; filter by province or year,"
-                                 " or download the CSV · 行数超出 Excel 上限，请按省份或年度筛选", status=400)
+            return Response.text(f"{n} reports: more than {XLSX_MAX_ROWS:,} for one workbook; filter by province or"
+                                 " year, or download the CSV · 报告过多，请按省份或年度筛选，或下载 CSV", status=400)
         data = await db.execute_fn(lambda conn: xlsx_bytes(conn, clause, params))
         return Response(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": disposition})
