@@ -10,8 +10,8 @@ import asyncio
 
 import pytest
 
-from nianbao.site.app import make_datasette
 from nianbao.cli import main
+from nianbao.site.app import make_datasette
 from tests.archive_fixtures import EVIL, PT, ZMD, ZY, build_demo_archive
 
 
