@@ -1,7 +1,7 @@
 """The sandbox's discovery features over HTTP, with the variations the seed picks:
 every file endpoint answers bytes the crawler's response rules recognise, with the
 name the report has; every wrapper page shows its file through a link, frame or
-viewer the page readers find. (The crawl itself: tests/test_crawl_discovery.py.)"""
+viewer the page readers find. (The crawl itself: tests/test_crawl_mechanisms.py.)"""
 
 from __future__ import annotations
 
