@@ -58,7 +58,8 @@ def has(site, key: str) -> bool:
 
 
 # Variations a site shows without naming the key: the file name header of an
-# extension-less download, the JSON/endpoint shape of a gkmlpt site.
+# extension-less download (given that feature), the JSON/endpoint shape of a gkmlpt
+# site (None: given that cms family).
 IMPLIED = {"disposition": "extless_download", "gkmlpt": None}
 
 
@@ -68,7 +69,7 @@ def variant(site, key: str) -> str | None:
     for f in site.features:
         if f.startswith(key + ":"):
             return f.split(":", 1)[1]
-    implied = key in IMPLIED and (IMPLIED[key] is None or has(site, IMPLIED[key]))
+    implied = key in IMPLIED and (site.cms == key if IMPLIED[key] is None else has(site, IMPLIED[key]))
     if not (has(site, key) or implied):
         return None
     from sandbox.world import rng_for

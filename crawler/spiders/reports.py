@@ -245,6 +245,8 @@ class ReportsSpider(scrapy.Spider):
             "page": response.url, **page_metadata(response.text), "site_name": site.name}
         wrapped = (("wrapped", response.meta.get("wrapped", 0) + 1),)
         for link in files:
+            if self.finder and self.finder.over_pages(site.slug, self.stats.sites[site.slug]):
+                return  # NIANBAO_MAX_PAGES_PER_SITE, as for every other request of the site
             yield self._request(Follow(link.url, "attachment", link.text, meta=wrapped), site,
                                 hops=response.meta.get("hops", 0), report_title=title, context=context)
 
