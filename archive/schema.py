@@ -339,6 +339,9 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     # reports (30-330 ms -> 1-23 ms a province; built in 4 s at 1M).
     (8, "reports facet index",
      ["CREATE INDEX reports_facets ON reports(province, year, level, format, check_status)"]),
+    # The division code of the site a snapshot was fetched from: a report's current
+    # version comes from its own body's site first (archive/store.py, source_rank).
+    (9, "snapshot site codes", ["ALTER TABLE snapshots ADD COLUMN site_code TEXT"]),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"
@@ -365,6 +368,11 @@ def apply_schema(db: sqlite_utils.Database) -> list[int]:
         if version in done:
             continue
         conn.execute("BEGIN IMMEDIATE")
+        # Another process may have applied it since `done` was read (concurrent first
+        # opens of a new archive): checked again under the write lock.
+        if conn.execute(f"SELECT 1 FROM {MARKER_TABLE} WHERE version = ?", (version,)).fetchone():
+            conn.execute("ROLLBACK")
+            continue
         try:
             for sql in statements:
                 conn.execute(sql)

@@ -54,10 +54,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
-    "crawler.pipelines.dedupe.DedupePipeline": 200,
-    "crawler.pipelines.snapshot.SnapshotPipeline": 300,
-    "crawler.pipelines.parse.ParsePipeline": 400,
-    "crawler.pipelines.archive.ArchivePipeline": 500,
+    # judge, snapshot, parse and archive: archive.document.store_document, in a worker
+    "crawler.pipelines.store.StorePipeline": 400,
 }
 EXTENSIONS = {
     "crawler.extensions.sitestatus.SiteStatusExtension": 500,

@@ -10,8 +10,8 @@ import pytest
 import sqlite_utils
 
 import parsers
+from archive.ingest import file_url
 from archive.site import make_datasette
-from archive.store import file_url
 from nianbao.cli import main
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -55,7 +55,7 @@ def crawl_settings(args, jobdir: Path):
 
 def run(args) -> int:
     from crawler.registry import Registry, RegistryError
-    from nianbao.cli import UserError
+    from nianbao.cli import CommandFailed, UserError
 
     try:
         registry = Registry.from_file(args.registry)
@@ -82,7 +82,13 @@ def run(args) -> int:
     if jobdir.exists():
         print(f"resuming the stopped crawl of {province.slug} from {jobdir}", file=sys.stderr)
         (jobdir / CLEAN_STOP).unlink()  # from here on the state is live: a kill leaves it unmarked
-    reason = run_crawl(crawl_settings(args, jobdir), province=province.slug, registry=args.registry, site=args.site)
+    reason, failure = run_crawl(crawl_settings(args, jobdir), province=province.slug, registry=args.registry,
+                                site=args.site)
+    if failure:  # the archive could not be written (disk full): crawler/storage.py
+        if jobdir.exists():
+            (jobdir / CLEAN_STOP).write_text(f"{reason}\n", encoding="utf-8")
+        raise CommandFailed(f"{failure}; the crawl stopped, its resume state is kept in {jobdir}"
+                          " (free space, then run the same command again)")
     if reason == "finished":
         shutil.rmtree(jobdir, ignore_errors=True)  # the next crawl starts afresh (and re-checks every page)
         print_summary(db)
@@ -105,8 +111,9 @@ def check_db(db: Path) -> None:
         raise UserError(str(exc)) from None
 
 
-def run_crawl(settings, **spider_args) -> str | None:
-    """Run the reports spider in this process; the reactor blocks until it closes."""
+def run_crawl(settings, **spider_args) -> tuple[str | None, str | None]:
+    """Run the reports spider in this process; the reactor blocks until it closes.
+    (close reason, the storage failure that stopped it or None)."""
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spiders.reports import ReportsSpider
@@ -115,7 +122,7 @@ def run_crawl(settings, **spider_args) -> str | None:
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler, **{k: v for k, v in spider_args.items() if v is not None})
     process.start()
-    return getattr(crawler, "nianbao_close_reason", None)
+    return getattr(crawler, "nianbao_close_reason", None), getattr(crawler, "nianbao_failure", None)
 
 
 def print_summary(db: Path) -> None:
