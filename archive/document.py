@@ -47,6 +47,7 @@ class Document:
     # Known bytes fetched again are a sighting; a local file read again unchanged is not
     # (re-ingesting a folder changes nothing).
     sighting: bool = True
+    seen: tuple = ()  # further sightings of these bytes, (seen_at, status, headers JSON): a shard's, at merge
 
 
 def parse_bytes(doc: Document) -> dict:
@@ -87,6 +88,10 @@ def store_document(db, doc: Document, parse: Callable[[Document], object] = pars
     out["snapshot_id"], out["created"] = save_snapshot(
         db, url=doc.url, body=doc.body, fetched_at=doc.fetched_at, status=int(doc.status or 200),
         headers=headers, site=doc.site, site_code=doc.site_code)
+    if doc.seen:
+        with transaction(db) as conn:
+            conn.executemany("INSERT OR IGNORE INTO sightings (snapshot_id, seen_at, status, headers)"
+                             " VALUES (?, ?, ?, ?)", [(out["snapshot_id"], *s) for s in doc.seen])
     if out["known"]:
         return out  # bytes already archived and judged when first seen
     try:
@@ -95,6 +100,8 @@ def store_document(db, doc: Document, parse: Callable[[Document], object] = pars
         out["parse_error"] = f"{type(exc).__name__}: {exc}"
         record_problem(db, out["snapshot_id"], PARSE_FAILED + out["parse_error"])
         return out
+    if record is None:
+        return out  # nothing to say about these bytes (a merged snapshot no report points at)
     if isinstance(record, dict) and not record.get("title") and doc.title:
         record = {**record, "title": doc.title}  # the title the listing printed
     out["report"] = save_report(db, record, snapshot_id=out["snapshot_id"], url=doc.url)
