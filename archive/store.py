@@ -115,10 +115,12 @@ def transaction(db: sqlite_utils.Database):
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk rolls back the transaction)
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict], *, verb: str = "INSERT") -> None:

@@ -26,6 +26,7 @@ class RawDocument(scrapy.Item):
     via = scrapy.Field()            # page | attachment
     referer = scrapy.Field()
     not_modified = scrapy.Field()   # server answered 304: body replayed from the archive
+    request = scrapy.Field()        # the request that fetched it: queued again when it could not be stored
     # set by the store pipeline (archive.document.store_document's answer)
     sha256 = scrapy.Field()
     known = scrapy.Field()          # the archive already had these bytes for this URL, judged
@@ -34,6 +35,6 @@ class RawDocument(scrapy.Item):
 
     def __repr__(self) -> str:
         # Scrapy logs dropped items with repr(): never dump megabytes of PDF into the log.
-        brief = {k: v for k, v in self.items() if k not in ("body", "headers")}
+        brief = {k: v for k, v in self.items() if k not in ("body", "headers", "request")}
         brief["body"] = f"<{len(self.get('body') or b'')} bytes>"
         return pformat(brief)

@@ -61,12 +61,15 @@ EXTENSIONS = {
     "crawler.extensions.sitestatus.SiteStatusExtension": 500,
     "crawler.extensions.progress.ProgressExtension": 510,
     "crawler.extensions.fetchlog.FetchLogExtension": 520,
+    # after Scrapy's SpiderState (0) has loaded the resume state
+    "crawler.storage.ResumeStateGuard": 530,
 }
 
 # nianbao settings
 NIANBAO_DB = "nianbao.db"  # the archive the pipelines write; `nianbao crawl --db` sets it
 NIANBAO_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)
 NIANBAO_CONDITIONAL = True  # If-None-Match / If-Modified-Since from the archive
+NIANBAO_MIN_FREE_MB = 64  # stop (and say so) before the disk is full: crawler/storage.py
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -183,8 +183,14 @@ def fetch_retried(status: int, retries: list[str] | tuple) -> tuple[str, str, in
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
+class StorageFull(Exception):
+    """Raised before a save that the disk has no room for (crawler/storage.py): its text is the reason."""
+
+
 def storage_failure(exc: BaseException) -> str | None:
     """A one-line reason when exc means the archive cannot be written any more, else None."""
+    if isinstance(exc, StorageFull):
+        return str(exc)
     if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
         text = str(exc)
         if "full" in text or "disk I/O error" in text or "readonly" in text:

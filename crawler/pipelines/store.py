@@ -16,9 +16,9 @@ status, conditional requests) share the file, one writer at a time.
 A worker that dies (a crash in a native library, the OOM killer) breaks the
 pool: it is replaced once per document, and a document that breaks the
 replacement too is logged as a parse failure. A save that fails because the
-disk is full stops the crawl (`storage_failed`): one line, the failure in
-site_status and fetch_log, the resume state kept (crawler/storage.py frees a
-space reserve first so that those last writes fit).
+disk is full — or a disk too full to store another document and close
+cleanly — stops the crawl (`storage_failed`): one line, the failure in
+site_status and fetch_log, the resume state kept (crawler/storage.py).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from twisted.internet.threads import deferToThread
 from crawler import storage
 from crawler.pipelines import parse
 from crawler.sitestats import count
-from nianbao.vocabulary import storage_failure
+from nianbao.vocabulary import StorageFull, storage_failure
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +68,14 @@ def _parse_doc(doc) -> dict:
     return parse._parse(doc.body, doc.url, doc.filename, doc.content_type)
 
 
-def store(path: str, fields: dict) -> dict:
-    """In a worker: one document through archive.document.store_document."""
+def store(path: str, fields: dict, room: tuple | None = None) -> dict:
+    """In a worker: one document through archive.document.store_document, if the disk
+    has room for it (crawler/storage.py; checked here, where documents queue up)."""
     from archive.document import Document, store_document
 
+    reason = storage.low_space(*room) if room else None
+    if reason:
+        raise StorageFull(reason)
     doc = Document(**{k: v for k, v in fields.items() if v is not None})
     return store_document(_archive(path), doc, parse=_parse_doc)
 
@@ -93,6 +97,7 @@ class StorePipeline:
         self.db_path = crawler.settings.get("NIANBAO_DB")
         self.executor: Executor | None = None
         self.failed: str | None = None  # the storage failure that stopped the crawl
+        self.room = storage.room(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -101,15 +106,16 @@ class StorePipeline:
 
     def open_spider(self, spider=None):
         self.executor = self._new_executor()
-        storage.reserve(self.crawler.settings)
 
     def close_spider(self, spider=None):
-        if self.executor is None:
-            return
-        if self.processes == 0:
-            self.executor.submit(_close_archive, self.db_path).result()
-        self.executor.shutdown(wait=True, cancel_futures=True)
-        self.executor = None
+        # The documents in flight are stored (or not) first, then the failure is recorded.
+        if self.executor is not None:
+            if self.processes == 0:
+                self.executor.submit(_close_archive, self.db_path).result()
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+        if self.failed:
+            storage.record(self.crawler)
 
     def _new_executor(self) -> Executor:
         """The thin wrapper: worker processes, or one thread."""
@@ -119,10 +125,11 @@ class StorePipeline:
 
     async def process_item(self, item, spider=None):
         if self.failed:
-            return item  # the crawl is stopping: documents still in flight are fetched again on resume
+            storage.requeue(self.crawler, item)  # the crawl is stopping: fetched again on resume
+            return item
         fields = {k: item.get(k) for k in DOC_FIELDS}
         try:
-            out = await self._in_worker(store, self.db_path, fields)
+            out = await self._in_worker(store, self.db_path, fields, self.room)
         except BrokenProcessPool as exc:  # broke the replacement pool too
             logger.error("parse failed for %s: %s: %s", item["url"], type(exc).__name__, exc)
             return item
@@ -138,6 +145,7 @@ class StorePipeline:
         return item
 
     def _stop(self, item, reason: str) -> None:
+        storage.requeue(self.crawler, item)
         if self.failed:
             return
         self.failed = reason

@@ -190,7 +190,7 @@ class ReportsSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             title=title, year_hint=discovery.report_year(title), via=via,
             referer=(response.request.headers.get("Referer") or b"").decode("latin-1"),
-            not_modified=bool(response.meta.get("not_modified")),
+            not_modified=bool(response.meta.get("not_modified")), request=response.request,
         )
 
     def on_error(self, failure):
