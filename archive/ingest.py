@@ -18,7 +18,10 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
+from nianbao.vocabulary import StorageFull
+
 from .document import Document, store_document
+from .store import MIN_FREE_MB, low_space
 
 # What a path is when it is not a regular file or folder (stat.S_IFMT → words).
 SPECIAL_FILES = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
@@ -80,11 +83,13 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def ingest_paths(db, paths: Iterable[str | Path]) -> dict:
+def ingest_paths(db, paths: Iterable[str | Path], *, min_free_mb: float = MIN_FREE_MB) -> dict:
     """Parse and store local files/folders. Counts: files, snapshots_new, reports,
-    not_reports, rejected (with reasons in 'errors', one line each)."""
+    not_reports, rejected (with reasons in 'errors', one line each). Raises StorageFull
+    before a file the archive's disk has no room left for (archive.store.low_space)."""
     from parsers.document import MAX_BYTES
 
+    db_file = _file_of(db)
     counts = {"files": 0, "snapshots_new": 0, "reports": 0, "not_reports": 0, "rejected": 0, "errors": []}
 
     def reject(path: Path, reason: str) -> None:
@@ -107,6 +112,9 @@ def ingest_paths(db, paths: Iterable[str | Path]) -> dict:
         except OSError as exc:
             reject(path, f"cannot read ({exc.strerror})")
             continue
+        reason = low_space(db_file, min_free_mb=min_free_mb) if db_file else None
+        if reason:
+            raise StorageFull(reason)
         # The file's modification time is kept as a header, for the record only.
         doc = Document(url=file_url(path), body=body, fetched_at=_now(), site="file", filename=path.name,
                        headers={"Last-Modified": format_datetime(mtime, usegmt=True)}, sighting=False)
@@ -119,6 +127,11 @@ def ingest_paths(db, paths: Iterable[str | Path]) -> dict:
         else:
             counts["reports" if _has_report(db, out["snapshot_id"]) else "not_reports"] += 1
     return counts
+
+
+def _file_of(db) -> str | None:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return row[2] or None if row else None
 
 
 def _has_report(db, snapshot_id: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import operator
+import os
 import sqlite3
 import zlib
 from contextlib import contextmanager
@@ -403,6 +404,33 @@ def finish_crawl_run(db: sqlite_utils.Database, run_id: str, *, finished_at: str
             "UPDATE crawl_runs SET finished_at = ?, stats = ? WHERE id = ?",
             (finished_at, json.dumps(stats, sort_keys=True, ensure_ascii=False), run_id),
         )
+
+
+MB = 1 << 20
+MIN_FREE_MB = 64  # what a writer leaves free: see low_space
+
+
+def low_space(db: str | Path, jobdir: str | Path | None = None, min_free_mb: float = MIN_FREE_MB) -> str | None:
+    """A one-line reason when the archive's disk (or a crawl's JOBDIR's) has too little room
+    to store another document and still close cleanly, else None.
+
+    Closing folds the WAL back into the archive, which needs room as large as the WAL;
+    a writer that meets a full disk leaves a WAL it cannot fold (and a crawl, a resume
+    state half written). So writers stop while min_free_mb plus the WAL are still free."""
+    db_path = Path(db).resolve()
+    wal = Path(f"{db_path}-wal")
+    need = min_free_mb * MB + (wal.stat().st_size if wal.exists() else 0)
+    for folder in {db_path.parent, *([Path(jobdir)] if jobdir else [])}:
+        try:
+            fs = os.statvfs(folder if folder.exists() else folder.parent)
+        except OSError:
+            continue
+        free = fs.f_bavail * fs.f_frsize
+        if free < need:
+            return (f"cannot write the archive: the disk of {folder} is nearly full ({free / MB:.1f} MB free;"
+                    f" a writer keeps {min_free_mb:g} MB plus the archive's WAL, {need / MB:.1f} MB, to close"
+                    " cleanly)")
+    return None
 
 
 def checkpoint(db: sqlite_utils.Database) -> None:

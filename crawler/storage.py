@@ -6,7 +6,8 @@ the resume state (JOBDIR: Scrapy's queue, the seen requests). Met by a full
 disk, each fails somewhere else — Scrapy's queue, the dupefilter, a save — and
 the resume state comes out half written. So the crawl stops *before* the disk
 is full: each document is stored only while the archive's and JOBDIR's disks
-have more than `NIANBAO_MIN_FREE_MB` plus the WAL's size free (`low_space`).
+have more than `NIANBAO_MIN_FREE_MB` plus the WAL's size free
+(archive.store.low_space, the rule `nianbao ingest` keeps too).
 Below that, or when a save fails anyway (another process filled the disk),
 the crawl stops (close reason `storage_failed`): one line on stderr from
 `nianbao crawl`, a non-zero exit, the resume state kept, and the failure
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,31 +33,12 @@ logger = logging.getLogger(__name__)
 REASON = "storage_failed"  # the spider's close reason
 # Scrapy's resume state, rewritten whole at every close: the queue index and the spider state.
 STATE_FILES = ("requests.queue/active.json", "spider.state")
-MB = 1 << 20
 
 
 def room(settings) -> tuple[str, str | None, float]:
-    """What `low_space` needs of the settings (picklable: the workers check too)."""
+    """What archive.store.low_space needs of the settings (picklable: the workers check it)."""
     return (str(settings.get("NIANBAO_DB")), settings.get("JOBDIR") or None,
             float(settings.get("NIANBAO_MIN_FREE_MB", 64)))
-
-
-def low_space(db: str, jobdir: str | None, min_free_mb: float) -> str | None:
-    """A one-line reason when the archive's (or JOBDIR's) disk has too little room left
-    to store another document and still close cleanly, else None."""
-    db_path = Path(db).resolve()
-    wal = Path(f"{db_path}-wal")
-    need = min_free_mb * MB + (wal.stat().st_size if wal.exists() else 0)
-    for folder in {db_path.parent, *([Path(jobdir)] if jobdir else [])}:
-        try:
-            fs = os.statvfs(folder if folder.exists() else folder.parent)
-        except OSError:
-            continue
-        free = fs.f_bavail * fs.f_frsize
-        if free < need:
-            return (f"cannot write the archive: the disk of {folder} is nearly full ({free / MB:.1f} MB free;"
-                    f" a crawl keeps NIANBAO_MIN_FREE_MB plus its WAL, {need / MB:.1f} MB, to close cleanly)")
-    return None
 
 
 def stop(crawler, item, reason: str) -> None:

@@ -72,8 +72,9 @@ def store(path: str, fields: dict, room: tuple | None = None) -> dict:
     """In a worker: one document through archive.document.store_document, if the disk
     has room for it (crawler/storage.py; checked here, where documents queue up)."""
     from archive.document import Document, store_document
+    from archive.store import low_space
 
-    reason = storage.low_space(*room) if room else None
+    reason = low_space(*room) if room else None
     if reason:
         raise StorageFull(reason)
     doc = Document(**{k: v for k, v in fields.items() if v is not None})

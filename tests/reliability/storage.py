@@ -87,7 +87,7 @@ def run_disk_full_crawl(workdir: Path, size: str = "6m", min_free_mb: float = 1)
         handle.stop()
 
 
-def run_disk_full_ingest(workdir: Path, size: str = "600k") -> dict:
+def run_disk_full_ingest(workdir: Path, size: str = "2m", min_free_mb: float = 0.2) -> dict:
     """`nianbao ingest` of every seed and real report into an archive on a disk that fills
     up, then `nianbao serve` of that archive (the disk still full)."""
     from .site import get, served
@@ -96,7 +96,7 @@ def run_disk_full_ingest(workdir: Path, size: str = "600k") -> dict:
     with small_disk(disk, size):
         db = disk / "a.db"
         proc = subprocess.run([sys.executable, "-m", "nianbao", "ingest", str(FIXTURES / "real-reports"),
-                               str(FIXTURES / "seeds"), "--db", str(db)], capture_output=True, text=True,
+                               str(FIXTURES / "seeds"), "--db", str(db), "--min-free-mb", str(min_free_mb)], capture_output=True, text=True,
                               cwd=ROOT, timeout=300)
         out = {"returncode": proc.returncode, "stderr": _lines(proc.stderr),
                "tracebacks": proc.stderr.count("Traceback"), "integrity": q(db, "PRAGMA integrity_check")[0][0],
