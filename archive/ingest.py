@@ -80,14 +80,16 @@ def walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The ingest's clock, to the microsecond: two ingests in one second still have an order
+    (and "…:20.5+00:00" sorts after "…:20+00:00" and before "…:21+00:00", as a crawl's times do)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def ingest_paths(db, paths: Iterable[str | Path], *, min_free_mb: float = MIN_FREE_MB) -> dict:
     """Parse and store local files/folders. Counts: files, snapshots_new, reports,
     not_reports, rejected (with reasons in 'errors', one line each). Raises StorageFull
     before a file the archive's disk has no room left for (archive.store.low_space)."""
-    from parsers.document import MAX_BYTES
+    from parsers.document import MAX_BYTES, InputError, parse_document
 
     db_file = _file_of(db)
     counts = {"files": 0, "snapshots_new": 0, "reports": 0, "not_reports": 0, "rejected": 0, "errors": []}
@@ -112,17 +114,24 @@ def ingest_paths(db, paths: Iterable[str | Path], *, min_free_mb: float = MIN_FR
         except OSError as exc:
             reject(path, f"cannot read ({exc.strerror})")
             continue
+        # Parsed before it is stored: a file the parsers refuse is named, not archived.
+        try:
+            record = parse_document(body, source=str(path), filename=path.name)
+        except InputError as exc:
+            reject(path, str(exc).removeprefix(f"{path}: "))
+            continue
+        except Exception as exc:  # a parser bug on one file must not stop a batch of thousands
+            reject(path, f"parser error {type(exc).__name__}: {exc}")
+            continue
         reason = low_space(db_file, min_free_mb=min_free_mb) if db_file else None
         if reason:
             raise StorageFull(reason)
         # The file's modification time is kept as a header, for the record only.
         doc = Document(url=file_url(path), body=body, fetched_at=_now(), site="file", filename=path.name,
                        headers={"Last-Modified": format_datetime(mtime, usegmt=True)}, sighting=False)
-        out = store_document(db, doc)
+        out = store_document(db, doc, parse=lambda _doc, record=record: record)
         counts["snapshots_new"] += int(out["created"])
-        if "parse_error" in out:
-            reject(path, f"parser error {out['parse_error']}")
-        elif not out["known"]:
+        if not out["known"]:
             counts["reports" if out["report"] else "not_reports"] += 1
         else:
             counts["reports" if _has_report(db, out["snapshot_id"]) else "not_reports"] += 1

@@ -14,9 +14,6 @@ import re
 import sqlite3
 from datetime import date
 
-from parsers.text import clean as clean_text
-from parsers.text import squash
-
 # --- is this a report title (an anchor, a <title>, a heading) -------------------------
 
 # 2020年政府信息公开工作年度报告, 2019年度…政府信息公开年度报告, …政府信息公开工作年报.
@@ -82,6 +79,8 @@ def _iso(m: re.Match) -> str | None:
 
 
 def parse_date(text: str) -> str | None:
+    from parsers.text import clean as clean_text  # here: parsers imports this module
+
     m = _DATE.search(clean_text(text))
     return _iso(m) if m else None
 
@@ -96,6 +95,8 @@ def _titles(text: str):
 
 def find_title(text: str) -> re.Match | None:
     """The report title: a labelled 标题 line, else the first title-shaped phrase."""
+    from parsers.text import clean as clean_text  # here: parsers imports this module
+
     head = clean_text(text)
     labelled = _LABELLED_TITLE.search(head[:2000])
     if labelled:
@@ -111,6 +112,8 @@ def find_title(text: str) -> re.Match | None:
 
 
 def title_of(m: re.Match | None) -> str | None:
+    from parsers.text import squash
+
     if not m:
         return None
     org = m["org"] or ""
@@ -120,6 +123,8 @@ def title_of(m: re.Match | None) -> str | None:
 
 
 def published(text: str) -> str | None:
+    from parsers.text import clean as clean_text  # here: parsers imports this module
+
     head = clean_text(text)
     m = _LABELLED_DATE.search(head[:3000])
     if m:

@@ -54,8 +54,19 @@ def _archive(path: str):
         from crawler.archive_db import open_for_crawl
 
         db = _ARCHIVES[key] = open_for_crawl(path)
-        atexit.register(db.conn.close)
+        atexit.register(_quiet_close, db.conn)
     return db
+
+
+def _quiet_close(conn) -> None:
+    """At a worker process's exit; a thread's connection was closed by _close_archive (or
+    belongs to a thread that is gone, which SQLite's module refuses to close from here)."""
+    import sqlite3
+
+    try:
+        conn.close()
+    except sqlite3.ProgrammingError:
+        pass
 
 
 def _close_archive(path: str) -> None:
