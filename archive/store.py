@@ -325,8 +325,10 @@ def save_report(
             new, old = _standing(conn, snapshot_id, body), _standing(conn, current[0], body)
             if snapshot_id is not None and new < old:
                 if new[0] < old[0]:
-                    _flag_copy(conn, snapshot_id, rid, body)
+                    _flag(conn, snapshot_id, COPY_PROBLEM, rid, body)
                 return rid  # an older document, or one from farther away: the report keeps its own
+        if snapshot_id is not None and _foreign(conn, snapshot_id, body):
+            _flag(conn, snapshot_id, FOREIGN_PROBLEM, rid, body)
         upsert_row(conn, "bodies", body)
         upsert_row(conn, "reports", report)
         for table in ("sections", "checks", "problems", "report_outcomes"):
@@ -348,11 +350,21 @@ def save_report(
 
 
 COPY_PROBLEM = "copy: claims report {rid} of {body}, from a site that is not the body's own; kept, not current"
+FOREIGN_PROBLEM = ("from another division's site: report {rid} of {body} has no document from the body's own"
+                   " site yet; one from there will replace it")
 
 
-def _flag_copy(conn: sqlite3.Connection, snapshot_id: str, rid: str, body: dict) -> None:
-    text = COPY_PROBLEM.format(rid=rid, body=body["name"])
-    insert_rows(conn, "problems", R.problem_rows([text], snapshot=snapshot_id), verb="INSERT OR IGNORE")
+def _foreign(conn: sqlite3.Connection, snapshot_id: str, body: dict) -> bool:
+    """From a registered site of a division that is neither the body's nor above it."""
+    row = conn.execute("SELECT site_code FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+    own = body.get("county_code") or body.get("city_code") or body.get("province_code")
+    return bool(row and row[0] and own) and source_rank(row[0], body) == 0
+
+
+def _flag(conn: sqlite3.Connection, snapshot_id: str, text: str, rid: str, body: dict) -> None:
+    """A problem on the document's snapshot (the report's own problems are the parse's)."""
+    row = R.problem_rows([text.format(rid=rid, body=body["name"])], snapshot=snapshot_id)[0]
+    insert_rows(conn, "problems", [{**row, "id": pl.problem_id(snapshot_id, 1000)}], verb="INSERT OR REPLACE")
 
 
 # --- crawl runs -----------------------------------------------------------------------

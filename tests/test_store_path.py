@@ -24,6 +24,7 @@ import subprocess
 import sys
 import zlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from archive.document import Document, store_document
 from archive.store import open_archive
@@ -135,7 +136,7 @@ def _record(bump: int = 0, tables: bool = True) -> dict:
 
 
 def _fetch(db, url: str, site_code: str | None, at: str, record: dict, body: bytes) -> dict:
-    doc = Document(url=url, body=body, fetched_at=at, site=url.split("/")[2], site_code=site_code)
+    doc = Document(url=url, body=body, fetched_at=at, site=urlsplit(url).hostname or "file", site_code=site_code)
     return store_document(db, doc, parse=lambda _d: record)
 
 
@@ -164,8 +165,23 @@ def test_a_report_keeps_its_own_sites_document_and_flags_copies(tmp_path):
     value = db.execute("SELECT value FROM cells WHERE report_id = ? AND table_name = 'applications'"
                        " AND row_key = 'new_received' AND column_key = 'total'", (rid,)).fetchone()[0]
     assert value == _record()["tables"]["applications"]["new_received"]["total"]["value"] + 7
-    # With no document from its own site, a report takes what it has (the newest fetch).
     assert db.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 4  # every document kept
+    db.conn.close()
+
+
+def test_a_report_known_only_from_another_divisions_site_is_flagged(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    foreign = _fetch(db, "http://other.gov/a.html", "4401", "2025-01-01T00:00:00+00:00", _record(), b"foreign")
+    rid = foreign["report"]
+    assert db.execute("SELECT snapshot_id FROM reports WHERE id = ?", (rid,)).fetchone()[0] == foreign["snapshot_id"]
+    flag = db.execute("SELECT problem FROM problems WHERE snapshot_id = ?", (foreign["snapshot_id"],)).fetchall()
+    assert len(flag) == 1 and flag[0][0].startswith("from another division's site: report " + rid)
+    own = _fetch(db, "http://zmd.gov/ndbg/1.html", "4117", "2024-12-01T00:00:00+00:00", _record(), b"own")
+    # the body's own site wins even with an older fetch; the foreign one is now a flagged copy
+    assert db.execute("SELECT snapshot_id FROM reports WHERE id = ?", (rid,)).fetchone()[0] == own["snapshot_id"]
+    local = _fetch(db, "file:x/report.txt", None, "2026-01-01T00:00:00+00:00", _record(bump=1), b"local")
+    assert db.execute("SELECT snapshot_id FROM reports WHERE id = ?", (rid,)).fetchone()[0] == own["snapshot_id"]
+    assert db.execute("SELECT count(*) FROM problems WHERE snapshot_id = ?", (local["snapshot_id"],)).fetchone()[0]
     db.conn.close()
 
 
