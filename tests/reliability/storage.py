@@ -21,6 +21,9 @@ from sandbox import world
 from .common import ROOT, crawl, crawl_cmd, q, start_sandbox
 
 PROVINCE = "henan"
+# Slow enough that the first crawl is still running when the second starts and is stopped
+# half way (~200 requests at 0.25 s each per site), whatever the machine's load.
+SLOW = ("-s", "DOWNLOAD_DELAY=0.25", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
@@ -113,7 +116,7 @@ def run_resume_identity(workdir: Path) -> dict:
     handle, registry = start_sandbox(workdir, province=PROVINCE)
     try:
         a, b = workdir / "a.db", workdir / "b.db"
-        proc = subprocess.Popen(crawl_cmd(registry, PROVINCE, a, "-s", "CONCURRENT_REQUESTS=4"), cwd=ROOT,
+        proc = subprocess.Popen(crawl_cmd(registry, PROVINCE, a, *SLOW), cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 120
         while time.time() < deadline and proc.poll() is None:
