@@ -63,6 +63,7 @@ def _lines(stderr: str) -> list[str]:
 
 def run_disk_full_crawl(workdir: Path, size: str = "6m", min_free_mb: float = 1) -> dict:
     """A crawl whose disk fills up half way, then the same command once the disk is bigger."""
+    workdir.mkdir(parents=True, exist_ok=True)
     handle, registry = start_sandbox(workdir, province=PROVINCE)
     disk = workdir / "disk"
     try:
@@ -113,6 +114,7 @@ def run_disk_full_ingest(workdir: Path, size: str = "2m", min_free_mb: float = 0
 def run_resume_identity(workdir: Path) -> dict:
     """A stopped crawl into a.db, a second crawl into a.db while the first runs, then a
     crawl into b.db of the same folder."""
+    workdir.mkdir(parents=True, exist_ok=True)
     handle, registry = start_sandbox(workdir, province=PROVINCE)
     try:
         a, b = workdir / "a.db", workdir / "b.db"
