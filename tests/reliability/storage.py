@@ -249,4 +249,6 @@ def section(workdir: Path) -> tuple[list[str], bool]:
 
 
 def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    import tempfile
+
+    return str(text).replace(str(Path(tempfile.gettempdir())), "$TMP").replace("|", "\\|").replace("\n", " ")
