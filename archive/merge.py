@@ -14,8 +14,11 @@ path, archive.document.store_document, as if it were fetched again:
   save_report, which decides which document a report keeps exactly as for a
   crawl: the body's own site first, then the document seen last;
 - cross-year checks and totals are recomputed by save_report as it goes;
+- a shard's frozen report readings (pinned citations, archive/versions.py) are
+  copied; save_report freezes the destination's reading before replacing it;
 - crawl runs, site statuses and the fetch log are unioned (a row already
-  present keeps its values).
+  present keeps its values); the `sites` rows of one slug keep the one seen
+  last (archive/sites.py).
 
 Snapshots are taken in fetch order. Merging a shard twice, or the shards in
 another order, changes nothing. Each shard is merged in one transaction; every
@@ -34,6 +37,7 @@ from pathlib import Path
 from . import crossyear
 from .document import Document, store_document
 from .schema import SCHEMA_VERSION
+from .sites import merge_sites
 from .store import ArchiveError, ReportRows, check_archive_file, open_archive, read_only_column, transaction
 
 # Rows of a crawl run, unioned.
@@ -126,10 +130,13 @@ def _merge_attached(db, shard: Path) -> dict:
             counts["reports_replaced" if was is not None else "reports_new"] += 1
     for t in COUNTED_TABLES:
         counts[f"{t}_new"] = conn.execute(f"SELECT count(*) FROM main.[{t}]").fetchone()[0] - before[t]
+    if _has_table(conn, "shard", "report_versions"):
+        _copy(conn, "report_versions")  # the shard's pinned readings (save_report froze the destination's)
     counts["crawl_runs_new"] = _copy(conn, "crawl_runs")
     for table in RUN_TABLES:
         if _has_table(conn, "shard", table):
             _copy(conn, table)
+    counts["sites_changed"] = merge_sites(conn)
     return counts
 
 

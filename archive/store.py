@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import crossyear
+from . import crossyear, versions
 from . import permalinks as pl
 from . import rows as R
 from .schema import MARKER_TABLE, SCHEMA_VERSION, applied_versions, apply_schema
@@ -327,6 +327,7 @@ def save_report(
                 if new[0] < old[0]:
                     _flag(conn, snapshot_id, COPY_PROBLEM, rid, body)
                 return rid  # an older document, or one from farther away: the report keeps its own
+            versions.freeze(conn, rid)  # the reading its pinned citations point at, before it changes
         if snapshot_id is not None and _foreign(conn, snapshot_id, body):
             _flag(conn, snapshot_id, FOREIGN_PROBLEM, rid, body)
         upsert_row(conn, "bodies", body)

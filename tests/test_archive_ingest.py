@@ -11,8 +11,8 @@ import sqlite_utils
 
 import parsers
 from archive.ingest import file_url
-from archive.site import make_datasette
 from nianbao.cli import main
+from nianbao.site.app import make_datasette
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS, REAL = FIXTURES / "seeds", FIXTURES / "real-reports"
