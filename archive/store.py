@@ -177,24 +177,12 @@ def save_snapshot(
                 "INSERT OR IGNORE INTO blobs (sha256, size, encoding, data) VALUES (?, ?, 'zlib', ?)",
                 (sha, len(body), zlib.compress(body, 6)),
             )
-            conn.execute(
-                "INSERT INTO snapshots (id, url, sha256, size, fetched_at, status, headers, content_type,"
-                " etag, last_modified, site, site_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sid,
-                    url,
-                    sha,
-                    len(body),
-                    fetched_at,
-                    status,
-                    headers_text,
-                    lower.get("content-type"),
-                    lower.get("etag"),
-                    lower.get("last-modified"),
-                    site,
-                    site_code,
-                ),
-            )
+            row = {"id": sid, "url": url, "sha256": sha, "size": len(body), "fetched_at": fetched_at,
+                   "status": status, "headers": headers_text, "content_type": lower.get("content-type"),
+                   "etag": lower.get("etag"), "last_modified": lower.get("last-modified"), "site": site}
+            if site_code is not None:  # (a column since migration 15)
+                row["site_code"] = site_code
+            insert_rows(conn, "snapshots", [row])
         conn.execute(
             "INSERT OR IGNORE INTO sightings (snapshot_id, seen_at, status, headers) VALUES (?, ?, ?, ?)",
             (sid, fetched_at, status, headers_text),

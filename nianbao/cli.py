@@ -77,14 +77,6 @@ def main(argv: list[str] | None = None) -> int:
     except CommandFailed as exc:
         print(f"nianbao {args.command}: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:
-        from nianbao.vocabulary import storage_failure
-
-        reason = storage_failure(exc)  # disk full: what every save meets, said once
-        if reason is None:
-            raise
-        print(f"nianbao {args.command}: {reason}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(f"nianbao {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -94,6 +86,14 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141 if os.name == "posix" else 1
+    except Exception as exc:
+        from nianbao.vocabulary import storage_failure
+
+        reason = storage_failure(exc)  # disk full: what every save meets, said once
+        if reason is None:
+            raise
+        print(f"nianbao {args.command}: {reason}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ def _lines(stderr: str) -> list[str]:
     return [line for line in stderr.strip().splitlines() if line.strip()]
 
 
-def run_disk_full_crawl(workdir: Path, size: str = "6m", min_free_mb: float = 1) -> dict:
+def run_disk_full_crawl(workdir: Path, size: str = "8m", min_free_mb: float = 1) -> dict:
     """A crawl whose disk fills up half way, then the same command once the disk is bigger."""
     workdir.mkdir(parents=True, exist_ok=True)
     handle, registry = start_sandbox(workdir, province=PROVINCE)
@@ -91,7 +91,7 @@ def run_disk_full_crawl(workdir: Path, size: str = "6m", min_free_mb: float = 1)
         handle.stop()
 
 
-def run_disk_full_ingest(workdir: Path, size: str = "2m", min_free_mb: float = 0.2) -> dict:
+def run_disk_full_ingest(workdir: Path, size: str = "4m", min_free_mb: float = 0.2) -> dict:
     """`nianbao ingest` of every seed and real report into an archive on a disk that fills
     up, then `nianbao serve` of that archive (the disk still full)."""
     from .site import get, served
@@ -221,7 +221,7 @@ def section(workdir: Path) -> tuple[list[str], bool]:
         ok7c = (c["returncode"] == 1 and c["tracebacks"] == 0 and len(c["stderr"]) == 1 and c["state_kept"]
                 and c["fetch_log"] and any(s == "error" for _, s, _ in c["statuses"]) and c["resumed"]
                 and c["reports_second"] == c["expected"] and c["integrity"] == "ok")
-        rows.append(("7", "crawl of 河南 into an archive on a 6 MB tmpfs (fills half way), then the same command "
+        rows.append(("7", "crawl of 河南 into an archive on an 8 MB tmpfs (fills half way), then the same command "
                           "once the disk is 200 MB",
                      f"exit {c['returncode']}, {c['tracebacks']} tracebacks, one line: `{_cell(c['stderr'][0])}`; "
                      f"{c['reports_first']} reports archived, the site `error` with that reason, the document "
@@ -230,7 +230,7 @@ def section(workdir: Path) -> tuple[list[str], bool]:
         i = run_disk_full_ingest(workdir / "ingest")
         ok7i = (i["returncode"] == 1 and i["tracebacks"] == 0 and len(i["stderr"]) == 1 and i["integrity"] == "ok"
                 and (i["home"], i["reports_page"]) == (200, 200))
-        rows.append(("7", "`nianbao ingest` of every seed and real report into an archive on a 2 MB tmpfs, then "
+        rows.append(("7", "`nianbao ingest` of every seed and real report into an archive on a 4 MB tmpfs, then "
                           "`nianbao serve` of it (disk still full)",
                      f"exit {i['returncode']}, {i['tracebacks']} tracebacks: `{_cell(i['stderr'][0])}`; "
                      f"{i['reports']} reports kept, integrity {i['integrity']}; serve answers HTTP {i['home']} "
