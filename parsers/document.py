@@ -34,6 +34,7 @@ class Reading:
     organization: str | None = None
     grids: dict[str, Tokens] = field(default_factory=dict)  # part key -> table rows
     problems: list[str] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages read by OCR
 
 
 def parse_path(path: str | Path) -> dict:
@@ -83,6 +84,10 @@ def build_record(reading: Reading, *, source: str) -> dict:
     }
     year_format = None if year is None else ("pre-2019" if year < 2019 else "2019" if year < 2021 else "2021")
     table_format = _read_tables(record, reading, text, year_format)
+    if reading.ocr_pages:
+        from parsers.confirm import settle
+
+        settle(record)
     # a template version is a property of a report: none for news and notices
     record["format"] = table_format or (year_format if len(sections) >= 3 else None)
     record["checks"] = checks.run_checks(record["tables"])

@@ -21,6 +21,7 @@ from parsers.sections import find_parts
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—－–]\s*\d{1,3}\s*[-—－–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 TABLE_PARTS = ("active_disclosure", "applications", "review_litigation")
+MIN_TEXT_CHARS = 20  # fewer characters than this on a page with an image: a scan (maybe stamped)
 
 
 def _text(region) -> list[str]:
@@ -83,27 +84,54 @@ def _page_blocks(page):
         yield "text", _text(page.crop((page.bbox[0], top, page.bbox[2], page.bbox[3])))
 
 
+def needs_ocr(page) -> bool:
+    """A page without a text layer: a scan (an image and at most a few stray characters)."""
+    return len(page.chars) < MIN_TEXT_CHARS and (bool(page.images) or not page.chars)
+
+
 def read_pdf(data: bytes, *, source: str) -> Reading:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psparser import PSException
 
-    lines: list[str] = []
-    tables: list[tuple[int, list[list[str]]]] = []  # (offset in text, rows)
+    pages: list[list] = []
+    problems: list[str] = []
+    ocr_pages: list[int] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for page in pdf.pages:
-                for kind, content in _page_blocks(page):
-                    if kind == "text":
-                        lines.extend(content)
-                    else:
-                        tables.append((len("\n".join(lines)), content))
-                        # the table's text stays in the prose too, for sections and fallbacks
-                        lines.extend(" ".join(c for c in row if c) for row in content)
+            scans = [i for i, page in enumerate(pdf.pages) if needs_ocr(page)]
+            read = {}
+            if scans:
+                from parsers.scanned import ocr_pdf_pages
+
+                read, more = ocr_pdf_pages(data, pdf.pages, scans)
+                problems.extend(more)
+                ocr_pages = [i + 1 for i in sorted(read)]
+            for i, page in enumerate(pdf.pages):
+                pages.append(read.get(i, []) if i in scans else list(_page_blocks(page)))
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{source}: unreadable PDF ({type(exc).__name__})") from None
+    reading = reading_of(pages)
+    reading.problems[:0] = problems
+    reading.ocr_pages = ocr_pages
+    return reading
+
+
+def reading_of(pages: list[list]) -> Reading:
+    """Text lines and table rows of each page, top to bottom → one Reading
+    (tables given to the part whose heading precedes them)."""
+    lines: list[str] = []
+    tables: list[tuple[int, list[list[str]]]] = []  # (offset in text, rows)
+    for blocks in pages:
+        for kind, content in blocks:
+            if kind == "text":
+                lines.extend(line for line in content if line.strip() and not _PAGE_NUMBER.match(line))
+            else:
+                tables.append((len("\n".join(lines)), content))
+                # the table's text stays in the prose too, for sections and fallbacks
+                lines.extend(" ".join(c for c in row if c) for row in content)
     text = "\n".join(lines)
-    problems = [] if text.strip() else ["pdf: no text layer (a scanned PDF needs OCR, which nianbao does not do)"]
+    problems = [] if text.strip() else ["pdf: no text found (no text layer, and nothing read by OCR)"]
     return Reading(text=text, grids=_grids_by_part(text, tables), problems=problems)
 
 
