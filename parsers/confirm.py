@@ -13,6 +13,8 @@ settled; cells are settled one by one until nothing more can be decided.
 
 from __future__ import annotations
 
+import re
+
 from parsers import checks
 from parsers.cells import parse_number
 
@@ -37,6 +39,14 @@ def _cells(tables: dict) -> dict[Ref, dict]:
     return out
 
 
+_MISFIT = re.compile(r"^(applications|active_disclosure|review_litigation)(?:\.(\w+))?: \d+ values for \d+ columns")
+
+
+def _misfit_rows(problems: list[str]) -> set[tuple[str, str]]:
+    """Rows whose cells did not fit the template's columns: where each value sits is a guess."""
+    return {(m[1], m[2] or "") for p in problems if (m := _MISFIT.match(p))}
+
+
 def alternatives(raw: str) -> list[int | float]:
     """Values one confusable digit away from the printed one."""
     out = []
@@ -55,6 +65,16 @@ def settle(record: dict) -> None:
     if not read:
         return
     doubtful = {ref for ref, c in read.items() if c["raw"] and (c["value"] is None or c["confidence"] < CONFIDENT)}
+    # a row whose cells did not fit the columns: which value sits where is a guess,
+    # and no check can tell a shifted 0 from a blank cell
+    misplaced = {ref for ref in read if ref[:2] in _misfit_rows(problems)}
+    for ref in sorted(misplaced):
+        cell = read[ref]
+        if cell["value"] is not None:
+            problems.append(f"{'.'.join(p for p in ref if p)}: OCR read {cell['raw']!r} in a row whose cells do not "
+                            "fit the columns; value left null")
+        cell["value"] = None
+    doubtful -= misplaced
     raw_value = {ref: read[ref]["value"] for ref in doubtful}
     for ref in doubtful:
         read[ref]["value"] = None

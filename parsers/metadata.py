@@ -59,11 +59,15 @@ def find_title(text: str) -> re.Match | None:
         if m:
             return m
     # a title split over two lines (深州市人民政府办公室 / 2021年政府信息公开工作年度报告)
-    for candidate in (head[:3000], re.sub(r"\s*\n\s*", "", head[:600]), head):
-        m = next(_titles(candidate), None)
+    m = next(_titles(head[:3000]), None)
+    if m:
+        return m
+    lines = [line.strip() for line in head[:600].split("\n")]
+    for first, second in zip(lines, lines[1:], strict=False):
+        m = next(_titles(first + second), None)
         if m:
             return m
-    return None
+    return next(_titles(head), None)
 
 
 def title_of(m: re.Match | None) -> str | None:
@@ -92,6 +96,22 @@ def report_year(text: str, title: re.Match | None) -> int | None:
         return int(m.group(1))
     m = YEAR_IN_TEXT.search(clean(text))
     return int(m.group(1)) if m else None
+
+
+def signature_date(text: str) -> str | None:
+    """The date printed under the signature, closing the report."""
+    dates = list(_DATE.finditer(clean(text).rstrip()[-60:]))
+    return _iso(dates[-1]) if dates else None
+
+
+def property_date(value) -> str | None:
+    """A file property's date: a datetime, or a PDF date string (D:20220112093000+08'00')."""
+    if value is None:
+        return None
+    if hasattr(value, "date"):
+        return value.date().isoformat()
+    m = re.match(r"(?:D:)?(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})", str(value).strip())
+    return _iso(m) if m else None
 
 
 def published(text: str) -> str | None:

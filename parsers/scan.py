@@ -17,8 +17,11 @@ import numpy as np
 MAX_SKEW_DEGREES = 5.0
 # a ruling line is a dark run at least this long (fraction of the page width/height)
 MIN_LINE_FRACTION = 0.04
-# a boundary is drawn where a line covers at least this share of a cell's side
+# a line belongs to a table where it covers at least this share of a row's height;
+# two grid positions are one (merged) cell only where the line between them is
+# drawn along less than MERGED_SHARE of their side (a faint or broken line is a line)
 DRAWN_SHARE = 0.6
+MERGED_SHARE = 0.3
 # lines closer than this (pixels at 200 dpi) are one line drawn thick or doubled
 MERGE_PX = 6
 
@@ -138,10 +141,10 @@ def ruling_lines(mask: np.ndarray) -> tuple[list[Line], list[Line], np.ndarray]:
     return horizontal, vertical, drawn
 
 
-def _covers(line: Line, lo: float, hi: float) -> bool:
+def _covers(line: Line, lo: float, hi: float, share: float = DRAWN_SHARE) -> bool:
     a, b = int(lo), max(int(hi), int(lo) + 1)
     seg = line.cover[a:b]
-    return seg.size > 0 and seg.mean() >= DRAWN_SHARE
+    return seg.size > 0 and seg.mean() >= share
 
 
 def tables(horizontal: list[Line], vertical: list[Line]) -> list[TableGeometry]:
@@ -177,8 +180,8 @@ def _table_runs(horizontal: list[Line], vertical: list[Line]) -> list[list[Line]
 def _cells(hs: list[Line], vs: list[Line]) -> TableGeometry:
     nr, nc = len(hs) - 1, len(vs) - 1
     # right[r][c]: a drawn boundary right of position (r, c); below[r][c]: under it
-    right = [[_covers(vs[c + 1], hs[r].pos + 2, hs[r + 1].pos - 2) for c in range(nc)] for r in range(nr)]
-    below = [[_covers(hs[r + 1], vs[c].pos + 2, vs[c + 1].pos - 2) for c in range(nc)] for r in range(nr)]
+    right = [[_covers(vs[c + 1], hs[r].pos + 2, hs[r + 1].pos - 2, MERGED_SHARE) for c in range(nc)] for r in range(nr)]
+    below = [[_covers(hs[r + 1], vs[c].pos + 2, vs[c + 1].pos - 2, MERGED_SHARE) for c in range(nc)] for r in range(nr)]
     parent = list(range(nr * nc))
 
     def find(i: int) -> int:

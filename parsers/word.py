@@ -55,7 +55,10 @@ def read_docx(data: bytes, *, source: str) -> Reading:
             blocks.append(_table_text(Table(child, document)))
     core = document.core_properties
     title = core.title if core.title and "年度报告" in core.title else None
-    return Reading(text="\n".join(blocks), title=title)
+    from parsers.metadata import property_date
+
+    return Reading(text="\n".join(blocks), title=title, is_file=True,
+                   property_published=property_date(core.created or core.modified))
 
 
 def read_ole(data: bytes, *, source: str) -> Reading:
