@@ -67,12 +67,13 @@ def settle(record: dict) -> None:
     doubtful = {ref for ref, c in read.items() if c["raw"] and (c["value"] is None or c["confidence"] < CONFIDENT)}
     # a row whose cells did not fit the columns: which value sits where is a guess,
     # and no check can tell a shifted 0 from a blank cell
-    misplaced = {ref for ref in read if ref[:2] in _misfit_rows(problems)}
+    misfit = _misfit_rows(problems)
+    misplaced = {ref for ref, cell in cells.items() if ref[:2] in misfit and (ref in read or cell["raw"] == "")}
+    read.update({ref: cells[ref] for ref in misplaced})
     for ref in sorted(misplaced):
         cell = read[ref]
-        if cell["value"] is not None:
-            problems.append(f"{'.'.join(p for p in ref if p)}: OCR read {cell['raw']!r} in a row whose cells do not "
-                            "fit the columns; value left null")
+        problems.append(f"{'.'.join(p for p in ref if p)}: OCR read {cell['raw']!r} in a row whose cells do not "
+                        "fit the columns; value left null")
         cell["value"] = None
     doubtful -= misplaced
     raw_value = {ref: read[ref]["value"] for ref in doubtful}
@@ -154,7 +155,10 @@ def _settle_doubtful(cells, doubtful, raw_value, involved) -> dict[Ref, tuple[fl
             unknown = [r for r in refs if _known(cells.get(r)) is None]
             if not unknown or any(r not in doubtful or raw_value[r] is None for r in unknown):
                 continue
-            if _holds(refs, check, cells, {r: raw_value[r] for r in unknown}):
+            trial = {r: raw_value[r] for r in unknown}
+            # ... and no other check these readings take part in says otherwise
+            if _holds(refs, check, cells, trial) and all(
+                    _holds(other, c, cells, trial) is not False for r in unknown for c, other in involved.get(r, [])):
                 for r in unknown:
                     settle_one(r, raw_value[r], "read")
                 progress = True

@@ -12,6 +12,7 @@ confidence (mean character probability, 0–1).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -117,8 +118,13 @@ def _join_lines(boxes: list[TextLine]) -> list[TextLine]:
         group.sort(key=lambda b: b.box[0])
         box = (min(b.box[0] for b in group), min(b.box[1] for b in group),
                max(b.box[2] for b in group), max(b.box[3] for b in group))
-        out.append(TextLine("".join(b.text for b in group), box, min(b.confidence for b in group)))
+        text = _SPECK_AFTER_MARK.sub("", "".join(b.text for b in group))
+        out.append(TextLine(text, box, min(b.confidence for b in group)))
     return out
+
+
+# a speck read as a dot right after an enumeration mark (三、·收到…) hides a part heading
+_SPECK_AFTER_MARK = re.compile(r"(?<=[、，：；])[·•.。，、]+")
 
 
 def cell_crops(gray: np.ndarray, box: tuple[int, int, int, int], threshold: int, dpi: int) -> list[np.ndarray]:

@@ -133,3 +133,12 @@ def photo(pdf: bytes, page: int, *, seed: int = 0) -> bytes:
     buf = io.BytesIO()
     ImageChops.multiply(img, light).save(buf, "JPEG", quality=72)
     return buf.getvalue()
+
+
+def legacy(report) -> bytes:
+    """The bytes the sandbox serves for a report of kind doc, wps or scan."""
+    if report.kind == "scan":
+        from sandbox import render_pdf
+
+        return scan_pdf(render_pdf.render(report), dpi=200, seed=report.id)
+    return doc(report)

@@ -80,7 +80,7 @@ class Report:
     body: Body
     year: int
     format: str
-    kind: str  # html | pdf | docx
+    kind: str  # html | pdf | docx, or with legacy formats: doc | wps | scan (an image-only PDF)
     published: str
     late: bool
     title: str
@@ -94,6 +94,11 @@ class Report:
     reason: str | None = None  # why a crawler cannot find it: blocked | robots
     revision: int = 0
     content: dict = field(default_factory=dict, repr=False)  # title..tables minus source
+
+    @property
+    def ext(self) -> str:
+        """The file name extension the report is served under."""
+        return "pdf" if self.kind == "scan" else self.kind
 
     @property
     def url(self) -> str:
@@ -215,7 +220,15 @@ class World:
         return report
 
 
-def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5) -> World:
+# With `legacy_formats` (site slugs), a site's file reports are published in the
+# older formats instead: a DOCX report as .doc or .wps, a PDF one scanned. The
+# choice is drawn from its own RNG stream, so every other draw of the world is
+# the same with or without it.
+LEGACY_KINDS = {"docx": ("doc", "wps"), "pdf": ("scan", "pdf")}
+
+
+def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5,
+                legacy_formats: tuple[str, ...] = ()) -> World:
     world = World(seed=seed, generation=generation, slow_seconds=slow_seconds)
     d = catalog.divisions()
     world.provinces = [Province(code, slug, d["provinces"][code]) for code, slug in catalog.PROVINCES]
@@ -225,6 +238,8 @@ def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5
         site = Site(spec=spec, province=province, address=f"127.0.1.{n}", world=world)
         site.bodies = [Body(b.name, b.level, b.code, spec.slug) for b in spec.bodies]
         _populate(site, seed, counter)
+        if spec.slug in legacy_formats:
+            _legacy_formats(site, seed)
         world.sites.append(site)
     if generation:
         # A later generation of the same world: one reachable report was re-published.
@@ -257,6 +272,14 @@ def _populate(site: Site, seed: int, counter) -> None:
                                                    r.published, "report"))
     for c in site.columns:
         c.entries.sort(key=lambda e: (e.date, e.path), reverse=True)
+
+
+def _legacy_formats(site: Site, seed: int) -> None:
+    family = cms.family(site.cms)
+    for r in site.reports:
+        if r.kind in LEGACY_KINDS:
+            r.kind = rng_for(seed, "legacy", r.id).choice(LEGACY_KINDS[r.kind])
+            r.path = family.attachment_path(site.column(r.column), r.id, r.published, r.ext)
 
 
 def _make_report(site: Site, body: Body, year: int, col: str, seed: int, counter) -> Report | None:
