@@ -235,15 +235,21 @@ def read_image(data: bytes, *, source: str):
         from parsers.document import Reading
 
         return Reading(text="", problems=[f"ocr: an image of a document, not read: {exc}"])
-    frames = list(image_pages(data, source))
-    budget = Budget(len(frames))
+    from PIL import Image
+
+    try:
+        count = getattr(Image.open(io.BytesIO(data)), "n_frames", 1)
+    except Exception:  # noqa: BLE001 - image_pages names the damage below
+        count = 1
+    budget = Budget(count)
     pages, done = [], []
-    for i, (gray, dpi) in enumerate(frames[:MAX_PAGES]):
-        if budget.spent():
+    # frames one at a time: a TIFF of a thousand pages is never all in memory
+    for i, (gray, dpi) in enumerate(image_pages(data, source)):
+        if i >= MAX_PAGES or budget.spent():
             break
         pages.append(read_page(gray, dpi).blocks)
         done.append(i)
     reading = reading_of(pages)
-    reading.problems[:0] = _ocr_problems(done, [i for i in range(len(frames)) if i not in done], budget)
+    reading.problems[:0] = _ocr_problems(done, [i for i in range(max(count, len(done))) if i not in done], budget)
     reading.ocr_pages = [i + 1 for i in done]
     return reading

@@ -237,9 +237,7 @@ def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5
         province = world.province(spec.owner.code[:2])
         site = Site(spec=spec, province=province, address=f"127.0.1.{n}", world=world)
         site.bodies = [Body(b.name, b.level, b.code, spec.slug) for b in spec.bodies]
-        _populate(site, seed, counter)
-        if spec.slug in legacy_formats:
-            _legacy_formats(site, seed)
+        _populate(site, seed, counter, legacy=spec.slug in legacy_formats)
         world.sites.append(site)
     if generation:
         # A later generation of the same world: one reachable report was re-published.
@@ -247,7 +245,7 @@ def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5
     return world
 
 
-def _populate(site: Site, seed: int, counter) -> None:
+def _populate(site: Site, seed: int, counter, *, legacy: bool = False) -> None:
     family = cms.family(site.cms)
     rng = rng_for(seed, site.slug)
     split = "split_columns" in site.features
@@ -264,6 +262,8 @@ def _populate(site: Site, seed: int, counter) -> None:
                 r = _make_report(site, body, year, col, seed, counter)
                 if r:
                     site.reports.append(r)
+    if legacy:  # before the listings are made from the reports' paths
+        _legacy_formats(site, seed)
     _add_decoys(site, rng, counter)
     if site.status == "ok":
         _add_traps(site, rng)

@@ -14,7 +14,8 @@ pytest.importorskip("rapidocr_onnxruntime")
 
 # (template, dpi): each template once, each resolution once (OCR is ~10 s of CPU a page)
 SCANS = [("2021", 200), ("2019", 150), ("pre-2019", 300)]
-MAX_UNCERTAIN = 0.03
+# share of cells left uncertain (null + named) that a scan may have: more at 150 dpi
+MAX_UNCERTAIN = {150: 0.06, 200: 0.03, 300: 0.03}
 
 
 def _pdf(report) -> bytes:
@@ -60,7 +61,7 @@ def test_scanned_pdf_every_cell_right_or_named(template, dpi):
     assert got["problems"][0].startswith("ocr: pages 1") and "read by OCR (RapidOCR)" in got["problems"][0]
     uncertain = _assert_never_wrong(got, want)
     cells = cell_values(want)
-    assert uncertain <= MAX_UNCERTAIN * max(len(cells), 1), uncertain
+    assert uncertain <= MAX_UNCERTAIN[dpi] * max(len(cells), 1), uncertain
     for table in got["tables"].values():
         for row in table.values():
             for cell in (row.values() if "raw" not in row else [row]):
