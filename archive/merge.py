@@ -14,7 +14,8 @@ same web would have written:
 - derived rows that span reports are recomputed the way `save_report` does:
   cross-year checks and check summaries (archive/crossyear.py), and the
   per-province-per-year outcome totals;
-- crawl runs and site statuses are unioned (a run id already present keeps its row).
+- crawl runs and site statuses are unioned (a run id already present keeps its row);
+  the `sites` rows of one slug keep the one seen last (archive/sites.py).
 
 Merging a shard twice, or the shards in another order, changes nothing.
 Each shard is merged in one transaction; every input is checked before the
@@ -26,8 +27,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from . import crossyear
+from . import crossyear, versions
 from .schema import SCHEMA_VERSION
+from .sites import merge_sites
 from .store import ArchiveError, check_archive_file, open_archive, read_only_column, transaction
 
 # Rows hanging off a report, replaced together with it.
@@ -127,6 +129,10 @@ def _merge_attached(conn: sqlite3.Connection) -> dict:
                coalesce(m.snapshot_id, '')))""")
     conn.execute("CREATE INDEX temp.incoming_id ON incoming(id)")
     ids = "(SELECT id FROM temp.incoming)"
+    for (rid,) in conn.execute("SELECT id FROM temp.incoming WHERE replaces").fetchall():
+        versions.freeze(conn, rid)  # as save_report does: pinned citations keep the replaced reading
+    if _has_table(conn, "shard", "report_versions"):
+        _copy(conn, "report_versions")
     for table in REPORT_CHILDREN:
         conn.execute(f"DELETE FROM main.[{table}] WHERE report_id IN {ids}")
     cols = _columns(conn, "reports")
@@ -156,6 +162,7 @@ def _merge_attached(conn: sqlite3.Connection) -> dict:
     for table in RUN_TABLES:
         if _has_table(conn, "shard", table):
             _copy(conn, table)
+    counts["sites_changed"] = merge_sites(conn)
     return counts
 
 
