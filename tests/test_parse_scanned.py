@@ -66,9 +66,10 @@ def test_scanned_pdf_every_cell_right_or_named(template, dpi):
         for row in table.values():
             for cell in (row.values() if "raw" not in row else [row]):
                 assert cell["raw"] == "" or 0 <= cell["confidence"] <= 1  # a blank cell was not read
-    if template == "2019":  # the published slip stays a failed check, not a "repaired" number
-        assert {c["column"] for c in got["checks"] if c["status"] == "failed" and c["rule"] == "balance"} == {
-            "natural_person", "total"}
+    if template == "2019":  # the published slip is never "repaired" into a passing check
+        slipped = {c["column"]: c["status"] for c in got["checks"] if c["rule"] == "balance"
+                   and c["column"] in ("natural_person", "total")}
+        assert set(slipped.values()) <= {"failed", "not_checkable"} and len(slipped) == 2, slipped
 
 
 def test_photo_of_one_table_page():
