@@ -173,6 +173,7 @@ def report_row(record: dict, body: dict, *, snapshot_id: str | None, url: str | 
         "snapshot_id": snapshot_id,
         "problem_count": len(record.get("problems") or []),
         "record_sha256": record_digest(record),
+        # where title/body/date came from when not from the document (migration 16)
         "metadata_from": (json.dumps(record["metadata_from"], ensure_ascii=False, sort_keys=True)
                           if record.get("metadata_from") else None),
     }
