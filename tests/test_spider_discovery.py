@@ -311,21 +311,23 @@ def test_level_from_the_body(name, level):
 
 
 def test_wrapper_context_fills_the_record():
-    from crawler.pipelines.archive import with_context
+    from archive.document import with_context
 
     record = {"title": "2020年政府信息公开工作年度报告", "organization": None, "published": "2021-01-10",
               "problems": ["organization: not found"]}
-    item = {"title": "2020年政府信息公开工作年度报告",
-            "context": {"page": "http://h/t1.html", "title": "2020年政府信息公开工作年度报告",
-                        "published": "2021-01-20", "organization": "金水区财政局浏览次数：3", "site_name": "金水区人民政府"}}
-    got = with_context(record, item)
+    context = {"page": "http://h/t1.html", "title": "2020年政府信息公开工作年度报告",
+               "published": "2021-01-20", "organization": "金水区财政局浏览次数：3", "site_name": "金水区人民政府"}
+    got = with_context(record, "2020年政府信息公开工作年度报告", context)
     assert (got["organization"], got["published"], got["problems"]) == ("金水区财政局", "2021-01-20", [])
     assert got["metadata_from"] == {"organization": "page", "published": "page", "page": "http://h/t1.html"}
-    no_page = with_context(record, {"context": {"site_name": "金水区人民政府"}})
+    no_page = with_context(record, None, {"site_name": "金水区人民政府"})
     assert no_page["organization"] == "金水区人民政府" and no_page["metadata_from"] == {"organization": "site"}
     own = {"title": "中牟县人民政府2020年政府信息公开工作年度报告", "organization": "中牟县人民政府",
            "published": "2021-01-10", "problems": []}
-    assert with_context(own, {"context": {"site_name": "郑州市人民政府"}}) == own  # the document's own word stands
+    assert with_context(own, None, {"site_name": "郑州市人民政府"}) == own  # the document's own word stands
+    dated = {**own, "metadata_from": {"published": "properties"}}  # the parser's own provenance is kept
+    assert with_context(dated, None, {"page": "p", "published": "2021-01-12"})["metadata_from"] == {
+        "published": "page", "page": "p"}
 
 
 def test_assembled_urls_that_are_not_apis_are_left_alone():
