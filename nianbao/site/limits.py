@@ -13,19 +13,27 @@
   (`_stream=on`), not the first page.
 - Archived documents are read with SQLite's incremental blob I/O (`read_blob`), which
   the length limit does not cover: a 50 MB original still downloads.
+- Odd requests answer 4xx, never 500 (issue 12 item 11): the site is read-only, so any
+  method but GET/HEAD/OPTIONS is 405 (Datasette's debug POST views included); a
+  DatasetteError (Datasette refusing a request's arguments, e.g. `_sort` by a column
+  that is not sortable) is 400; a row URL whose key has the wrong number of parts is 404.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 import urllib.parse
 
-from datasette import hookimpl
+from datasette import Response, hookimpl
+from datasette.views.base import DatasetteError
 
-# The largest stored value is an archived document: DOWNLOAD_MAXSIZE (crawler/settings.py)
-# is 50 MB, zlib-compressed in blobs.data. Any value over this is a computed one.
-VALUE_BYTES = 64 * 1024 * 1024
-RESULT_BYTES = 64 * 1024 * 1024  # all rows of one statement's answer together
+# A value over this is refused ("string or blob too big"): every stored text is far
+# smaller; archived documents (blobs.data, up to DOWNLOAD_MAXSIZE = 50 MB, crawler/settings.py)
+# are read by blob I/O (read_blob), which the limit does not cover.
+VALUE_BYTES = 16 * 1024 * 1024
+RESULT_BYTES = 32 * 1024 * 1024  # all rows of one statement's answer together
 SQL_BYTES = 100_000
 LIMITS = {
     sqlite3.SQLITE_LIMIT_LENGTH: VALUE_BYTES,
@@ -43,6 +51,7 @@ DENIED_FUNCTIONS = {"zeroblob", "randomblob", "fts3_tokenizer", "load_extension"
 HIDDEN_PRAGMAS = {"database_list", "temp_store_directory", "data_store_directory", "compile_options",
                   "module_list"}  # answer no rows (Datasette's database page asks database_list)
 CSV_STREAMS = 2
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class ResultTooLarge(sqlite3.DataError):
@@ -118,29 +127,77 @@ def _table_csv_query(datasette, scope) -> bytes | None:
     return urllib.parse.urlencode(pairs + [("_stream", "on")]).encode()
 
 
+async def _until_disconnect(answer, receive) -> None:
+    """Run a download until it ends or its client goes away: Datasette's CSV stream does not
+    look, and would read the rest of the table for no one (holding a slot of CSV_STREAMS)."""
+
+    async def gone():
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    task, watch = asyncio.ensure_future(answer), asyncio.ensure_future(gone())
+    try:
+        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in (task, watch):
+            if not t.done():
+                t.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+
+
+async def _refuse(send, status: int, message: str, headers=()) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), *headers]})
+    await send({"type": "http.response.body", "body": (message + "\n").encode()})
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         streams = [0]
 
         async def bounded(scope, receive, send):
-            if scope.get("type") != "http" or not _is_csv(scope):
+            if scope.get("type") != "http":
+                return await app(scope, receive, send)
+            if scope.get("method", "GET") not in READ_METHODS:
+                return await _refuse(send, 405, "this site is read-only", [(b"allow", b"GET, HEAD, OPTIONS")])
+            if not _is_csv(scope):
                 return await app(scope, receive, send)
             if streams[0] >= CSV_STREAMS:
-                await send({"type": "http.response.start", "status": 429,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", b"10")]})
-                await send({"type": "http.response.body",
-                            "body": f"{CSV_STREAMS} exports are running; try again in a few seconds\n".encode()})
-                return None
+                return await _refuse(send, 429, f"{CSV_STREAMS} exports are running; try again in a few seconds",
+                                     [(b"retry-after", b"10")])
             streamed = _table_csv_query(datasette, scope)
             if streamed is not None:
                 scope = dict(scope, query_string=streamed)
             streams[0] += 1
             try:
-                return await app(scope, receive, send)
+                return await _until_disconnect(app(scope, receive, send), receive)
             finally:
                 streams[0] -= 1
 
         return bounded
 
     return wrap
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """Errors caused by a request's arguments are the request's fault: 4xx, not 500."""
+    if isinstance(exception, DatasetteError) and exception.status == 500:
+        exception.status = 400  # Datasette's default handler renders it, now as 400
+        return None
+    if isinstance(exception, sqlite3.ProgrammingError | sqlite3.DataError):
+        # a row key with too few or too many parts (missing binding); a value over the limits
+        if request is not None and "pks" in request.url_vars:
+            status, message = 404, "Not found: not a key of this table"
+        else:
+            status, message = 400, f"Bad request: {exception}"
+
+        async def inner():
+            return Response.text(message, status=status)
+
+        return inner
+    return None

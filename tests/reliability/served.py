@@ -19,7 +19,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from .common import ROOT, q
@@ -169,3 +171,140 @@ def run_mv_while_served(base: str, db: Path, other: Path, *, settle: float = 2.0
 def copy_archive(src: Path, dest: Path) -> Path:
     shutil.copyfile(src, dest)
     return dest
+
+
+# --- exhaustion (item 4) and odd URLs (item 11) -----------------------------------------
+
+EXHAUSTING_SQL = [
+    ("zeroblob of 500 MB", "select zeroblob(500000000)"),
+    ("randomblob of 500 MB", "select length(randomblob(500000000))"),
+    ("printf width 100 MB", "select length(printf('%.*c', 100000000, 'x'))"),
+    ("printf width 10 MB × 1,000 rows", "select printf('%.*c', 10000000, 'x') from cells limit 1000"),
+    ("a 16 MB string × 1,000 rows (recursive CTE)",
+     "with recursive s(x) as (select 'a' union all select x || x from s limit 25) "
+     "select x from (select x from s order by length(x) desc limit 1), cells limit 1000"),
+    ("group_concat of every cell's text × 50", "select group_concat(raw || raw || raw || raw) from cells, (select 1 "
+     "union all select 2 union all select 3 union all select 4 union all select 5 union all select 6 union all "
+     "select 7 union all select 8 union all select 9 union all select 10) limit 1"),
+    ("fts3_tokenizer (pointer leak)", "select hex(fts3_tokenizer('simple'))"),
+]
+LEAKS = [
+    ("pragma_database_list() (file paths)", "select * from pragma_database_list"),
+    ("PRAGMA database_list via a function", "select file from pragma_database_list()"),
+]
+
+
+def rss_kb(pid: int) -> dict:
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                fields[key] = int(value.split()[0])
+    return fields
+
+
+def sql_url(base: str, database: str, sql: str) -> str:
+    return f"{base}/{database}.json?sql=" + urllib.parse.quote(sql)
+
+
+def run_exhaustion(base: str, pid: int, database: str, folder: str) -> dict:
+    """Each SQL once, then four of the worst at once: status, seconds, the server's peak memory."""
+    start = rss_kb(pid)
+    attempts = []
+    for name, sql in EXHAUSTING_SQL:
+        status, body, took = get(sql_url(base, database, sql), timeout=60)
+        data = json.loads(body) if body.startswith("{") else {"error": body[:100]}
+        attempts.append({"name": name, "sql": sql, "status": status, "seconds": round(took, 2),
+                         "error": data.get("error"), "rows": data.get("rows"),
+                         "held": 400 <= status < 500 or data.get("rows") == [[None]]})  # refused, or NULL
+    for name, sql in LEAKS:
+        status, body, took = get(sql_url(base, database, sql), timeout=60)
+        attempts.append({"name": name, "sql": sql, "status": status, "seconds": round(took, 2),
+                         "leaked": folder in body})
+    results = []
+
+    def worst():
+        results.append(get(sql_url(base, database, EXHAUSTING_SQL[4][1]), timeout=60)[0])
+
+    threads = [threading.Thread(target=worst) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    page, _, page_took = get(base + f"/{database}/reports", timeout=60)
+    end = rss_kb(pid)
+    return {"attempts": attempts, "concurrent_statuses": results, "page_after": page,
+            "page_after_seconds": round(page_took, 2), "rss_start_mb": start["VmRSS"] // 1024,
+            "peak_mb": end["VmHWM"] // 1024, "growth_mb": (end["VmHWM"] - start["VmHWM"]) // 1024}
+
+
+ODD_URLS = [
+    ("GET", "/{db}/cells/a"), ("GET", "/{db}/cells/a,b"), ("GET", "/{db}/cells/a.json"),
+    ("GET", "/{db}/reports?_sort=title"), ("GET", "/{db}/reports.json?_sort_desc=title"),
+    ("GET", "/{db}/reports?_sort=year&_sort_desc=year"), ("GET", "/{db}/reports/nonexistent"),
+    ("GET", "/{db}/reports?_size=abc"), ("GET", "/{db}/nosuch"), ("GET", "/{db}/reports?_where=nosuch"),
+    ("GET", "/{db}/reports?_facet=nosuch"), ("GET", "/{db}/cells.json?_col=nosuch"),
+    ("GET", "/{db}/reports.csv?_stream=on&_next=1"),
+    ("POST", "/-/messages"), ("POST", "/-/messages?message=x&message_type=abc"), ("PUT", "/{db}/reports"),
+    ("DELETE", "/{db}/reports"), ("POST", "/{db}/reports/-/insert"),
+]
+
+
+def run_odd_urls(base: str, database: str) -> list[dict]:
+    out = []
+    for method, path in ODD_URLS:
+        path = path.format(db=database)
+        req = urllib.request.Request(base + path, method=method,
+                                     data=b"message=x&message_type=abc" if method != "GET" else None)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                status = r.status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        out.append({"how": f"{method} {path}", "status": status, "held": 400 <= status < 500})
+    return out
+
+
+# --- CSV exports (item 4, issue 13 §5) ------------------------------------------------------
+
+
+def csv_records(base: str, path: str) -> int:
+    import csv
+    import io
+
+    with urllib.request.urlopen(base + path, timeout=300) as r:
+        text = r.read().decode("utf-8")
+    return sum(1 for _ in csv.reader(io.StringIO(text))) - 1  # without the header
+
+
+def _held_stream(base: str, path: str):
+    """A client that asks for a CSV and then reads nothing more: the stream stays open."""
+    import socket
+
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=30)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    head = sock.recv(4096).decode("latin-1")
+    return sock, int(head.split()[1])
+
+
+def run_csv_exports(base: str, db: Path) -> dict:
+    database = db.stem
+    cells = q(db, "SELECT count(*) FROM cells")[0][0]
+    year_rows = q(db, "SELECT count(*) FROM reports WHERE year = 2021")[0][0]
+    out = {"cells": cells, "cells_csv": csv_records(base, f"/{database}/cells.csv"),
+           "reports_2021": year_rows, "reports_2021_csv": csv_records(base, f"/{database}/reports.csv?year=2021")}
+    held = [_held_stream(base, f"/{database}/cells.csv") for _ in range(2)]
+    try:
+        out["held_statuses"] = [status for _, status in held]
+        out["third_export"], _, _ = get(base + f"/{database}/reports.csv", timeout=30)
+        pages = [get(base + p, timeout=30) for p in ("/", f"/{database}/reports", f"/{database}/cells?_size=10")]
+        out["pages_during"] = [status for status, _, _ in pages]
+        out["pages_during_max_seconds"] = round(max(took for _, _, took in pages), 2)
+    finally:
+        for sock, _ in held:
+            sock.close()
+    time.sleep(1)
+    out["export_after"], _, _ = get(base + f"/{database}/reports.csv?_size=5", timeout=60)
+    return out

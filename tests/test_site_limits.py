@@ -1,0 +1,50 @@
+"""The public site cannot be exhausted (issue 12 item 4), odd URLs answer 4xx (item 11),
+a table's CSV exports every matching row (issue 13 §5): `nianbao serve` of a generated
+archive (1,000 reports, ~200k cells) on loopback (nianbao/site/limits.py,
+tests/reliability/served.py). ~1 minute."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import archive_generate
+from tests.reliability import served
+from tests.reliability.site import served as serving
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    path = tmp_path_factory.mktemp("limits") / "big.db"
+    archive_generate.generate(path, 1000)
+    with serving(path) as (base, proc):
+        yield path, base, proc
+
+
+def test_sql_cannot_exhaust_the_server(site):
+    path, base, proc = site
+    r = served.run_exhaustion(base, proc.pid, path.stem, str(path.parent))
+    for a in r["attempts"]:
+        if "leaked" in a:
+            assert a["status"] == 200 and not a["leaked"], a  # the pragma answers no rows
+        else:
+            assert a["held"] and a["seconds"] < 20, a  # refused (4xx), or NULL from SQLite's own limit
+    assert r["concurrent_statuses"] == [400] * 4, r
+    assert r["page_after"] == 200 and proc.poll() is None
+    assert r["growth_mb"] < 600, r  # before: 3 GB for one zeroblob(500000000)
+
+
+def test_odd_urls_answer_4xx(site):
+    path, base, _ = site
+    wrong = [u for u in served.run_odd_urls(base, path.stem) if not u["held"]]
+    assert wrong == []
+
+
+def test_csv_exports_every_row_and_two_at_a_time(site):
+    path, base, _ = site
+    r = served.run_csv_exports(base, path)
+    assert r["cells_csv"] == r["cells"] > 150_000, r  # every row, not the first 1,000
+    assert r["reports_2021_csv"] == r["reports_2021"] > 0, r
+    assert r["held_statuses"] == [200, 200], r
+    assert r["third_export"] == 429, r
+    assert r["pages_during"] == [200, 200, 200], r
+    assert r["export_after"] == 200, r
