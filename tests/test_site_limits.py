@@ -42,7 +42,7 @@ def test_odd_urls_answer_4xx(site):
 def test_csv_exports_every_row_and_two_at_a_time(site):
     path, base, _ = site
     r = served.run_csv_exports(base, path)
-    assert r["cells_csv"] == r["cells"] > 150_000, r  # every row, not the first 1,000
+    assert r["cells_csv"] == r["cells"] > 10_000, r  # every matching row, not the first 1,000
     assert r["reports_2021_csv"] == r["reports_2021"] > 0, r
     assert r["held_statuses"] == [200, 200], r
     assert r["third_export"] == 429, r

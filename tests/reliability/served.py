@@ -291,9 +291,9 @@ def _held_stream(base: str, path: str):
 
 def run_csv_exports(base: str, db: Path) -> dict:
     database = db.stem
-    cells = q(db, "SELECT count(*) FROM cells")[0][0]
+    cells = q(db, "SELECT count(*) FROM cells WHERE table_name = 'review_litigation'")[0][0]
     year_rows = q(db, "SELECT count(*) FROM reports WHERE year = 2021")[0][0]
-    out = {"cells": cells, "cells_csv": csv_records(base, f"/{database}/cells.csv"),
+    out = {"cells": cells, "cells_csv": csv_records(base, f"/{database}/cells.csv?table_name=review_litigation"),
            "reports_2021": year_rows, "reports_2021_csv": csv_records(base, f"/{database}/reports.csv?year=2021")}
     held = [_held_stream(base, f"/{database}/cells.csv") for _ in range(2)]
     try:
