@@ -180,8 +180,8 @@ EXHAUSTING_SQL = [
     ("randomblob of 500 MB", "select length(randomblob(500000000))"),
     ("printf width 100 MB", "select length(printf('%.*c', 100000000, 'x'))"),
     ("printf width 10 MB × 1,000 rows", "select printf('%.*c', 10000000, 'x') from cells limit 1000"),
-    ("a 16 MB string × 1,000 rows (recursive CTE)",
-     "with recursive s(x) as (select 'a' union all select x || x from s limit 25) "
+    ("an 8 MB string × 1,000 rows (recursive CTE)",
+     "with recursive s(x) as (select 'a' union all select x || x from s limit 24) "
      "select x from (select x from s order by length(x) desc limit 1), cells limit 1000"),
     ("group_concat of every cell's text × 50", "select group_concat(raw || raw || raw || raw) from cells, (select 1 "
      "union all select 2 union all select 3 union all select 4 union all select 5 union all select 6 union all "
