@@ -69,6 +69,11 @@ def cache_get(key):
     return answer
 
 
+def clear_cache() -> None:
+    _cache.clear()
+    _cache_size[0] = 0
+
+
 def cache_stats() -> dict:
     return {"entries": len(_cache), "bytes": _cache_size[0], "limit_bytes": CACHE_BYTES}
 

@@ -32,8 +32,8 @@ from datasette.views.base import DatasetteError
 # A value over this is refused ("string or blob too big"): every stored text is far
 # smaller; archived documents (blobs.data, up to DOWNLOAD_MAXSIZE = 50 MB, crawler/settings.py)
 # are read by blob I/O (read_blob), which the limit does not cover.
-VALUE_BYTES = 16 * 1024 * 1024
-RESULT_BYTES = 32 * 1024 * 1024  # all rows of one statement's answer together
+VALUE_BYTES = 8 * 1024 * 1024
+RESULT_BYTES = 16 * 1024 * 1024  # all rows of one statement's answer together
 SQL_BYTES = 100_000
 LIMITS = {
     sqlite3.SQLITE_LIMIT_LENGTH: VALUE_BYTES,

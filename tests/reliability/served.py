@@ -180,12 +180,11 @@ EXHAUSTING_SQL = [
     ("randomblob of 500 MB", "select length(randomblob(500000000))"),
     ("printf width 100 MB", "select length(printf('%.*c', 100000000, 'x'))"),
     ("printf width 10 MB × 1,000 rows", "select printf('%.*c', 10000000, 'x') from cells limit 1000"),
-    ("an 8 MB string × 1,000 rows (recursive CTE)",
-     "with recursive s(x) as (select 'a' union all select x || x from s limit 24) "
+    ("a 4 MB string × 1,000 rows (recursive CTE)",
+     "with recursive s(x) as (select 'a' union all select x || x from s limit 23) "
      "select x from (select x from s order by length(x) desc limit 1), cells limit 1000"),
-    ("group_concat of every cell's text × 50", "select group_concat(raw || raw || raw || raw) from cells, (select 1 "
-     "union all select 2 union all select 3 union all select 4 union all select 5 union all select 6 union all "
-     "select 7 union all select 8 union all select 9 union all select 10) limit 1"),
+    ("group_concat of every cell's text × 50", "with recursive n(i) as (select 1 union all select i + 1 from n "
+     "limit 50) select length(group_concat(raw || raw || raw || raw)) from cells, n"),
     ("fts3_tokenizer (pointer leak)", "select hex(fts3_tokenizer('simple'))"),
 ]
 LEAKS = [
@@ -307,4 +306,46 @@ def run_csv_exports(base: str, db: Path) -> dict:
             sock.close()
     time.sleep(1)
     out["export_after"], _, _ = get(base + f"/{database}/reports.csv?_size=5", timeout=60)
+    return out
+
+
+# --- load (issue 12, Load) ------------------------------------------------------------------
+
+LOAD_REPORTS = 311  # the size of the archive the audit measured on
+
+
+def load_mix(db: Path) -> list[str]:
+    """The audit's page mix on a generated archive: home, faceted table, report page, cell
+    permalink, canned search, chart, JSON of a province."""
+    d = db.stem
+    cell = q(db, "SELECT report_id, table_name, row_key, column_key FROM cells ORDER BY report_id LIMIT 1")[0]
+    province = q(db, "SELECT province FROM reports ORDER BY id LIMIT 1")[0][0]
+    return ["/", f"/{d}/reports?_sort=year", f"/{d}/reports/{cell[0]}", f"/{d}/cells/{','.join(cell)}",
+            f"/{d}/search?q=" + urllib.parse.quote("政府信息"), "/-/chart",
+            f"/{d}/reports.json?province=" + urllib.parse.quote(province)]
+
+
+def distinct_mix(db: Path, n: int = 400) -> list[str]:
+    """Pages nobody asked before: every report page, filtered tables by each province and year."""
+    d = db.stem
+    ids = [r[0] for r in q(db, f"SELECT id FROM reports ORDER BY id LIMIT {n}")]
+    filters = q(db, "SELECT DISTINCT province, year FROM reports")
+    return [f"/{d}/reports/{i}" for i in ids] + [
+        f"/{d}/reports?province={urllib.parse.quote(p)}&year={y}" for p, y in filters]
+
+
+def run_load_levels(base: str, pid: int, db: Path, seconds: float) -> list[dict]:
+    from .site import run_load
+
+    out = []
+    for name, paths in (("the audit's mix (repeated pages)", load_mix(db)),
+                        ("distinct pages (report pages, filtered tables)", distinct_mix(db))):
+        for clients in (20, 100):
+            load1 = os.getloadavg()[0]
+            r = run_load(base, paths, clients=clients, seconds=seconds)
+            mem = rss_kb(pid)
+            r.update(mix=name, load_before=round(load1, 1), load_after=round(os.getloadavg()[0], 1),
+                     rss_mb=mem["VmRSS"] // 1024, peak_mb=mem["VmHWM"] // 1024)
+            r.pop("paths")
+            out.append(r)
     return out
