@@ -216,7 +216,9 @@ def run_exhaustion(base: str, pid: int, database: str, folder: str) -> dict:
         data = json.loads(body) if body.startswith("{") else {"error": body[:100]}
         attempts.append({"name": name, "sql": sql, "status": status, "seconds": round(took, 2),
                          "error": data.get("error"), "rows": data.get("rows"),
-                         "held": 400 <= status < 500 or data.get("rows") == [[None]]})  # refused, or NULL
+                         # refused, or NULL: SQLite's own limit stopped the value
+                         "held": 400 <= status < 500 or all(v is None for row in data.get("rows") or [[1]]
+                                                            for v in row)})
     for name, sql in LEAKS:
         status, body, took = get(sql_url(base, database, sql), timeout=60)
         attempts.append({"name": name, "sql": sql, "status": status, "seconds": round(took, 2),
