@@ -68,7 +68,8 @@ def asgi_wrapper(datasette):
             if not cacheable(scope):
                 return await app(scope, receive, send)
             headers = dict(scope.get("headers", []))
-            key = (scope["method"], scope["path"], scope.get("query_string", b""), headers.get(b"host"))
+            key = (scope["method"], scope.get("scheme"), scope["path"], scope.get("query_string", b""),
+                   headers.get(b"host"))  # pages hold absolute URLs (facet links)
             entry = cache.get(key)
             if entry is not None:
                 status, response_headers, body = entry
