@@ -48,3 +48,22 @@ def test_csv_exports_every_row_and_two_at_a_time(site):
     assert r["third_export"] == 429, r
     assert r["pages_during"] == [200, 200, 200], r
     assert r["export_after"] == 200, r
+
+
+def test_repeated_pages_come_from_the_response_cache_and_user_sql_never(site):
+    import urllib.parse
+    import urllib.request
+
+    path, base, _ = site
+
+    def fetch(url, **headers):
+        with urllib.request.urlopen(urllib.request.Request(base + url, headers=headers), timeout=60) as r:
+            return r.headers.get("x-nianbao-cache"), r.read()
+
+    page = f"/{path.stem}/reports?year=2020"
+    first, second = fetch(page), fetch(page)
+    assert (first[0], second[0]) == ("miss", "hit") and first[1] == second[1]
+    random_sql = f"/{path.stem}.json?sql=" + urllib.parse.quote("select random() as r")
+    answers = [fetch(random_sql) for _ in range(3)]
+    assert {a[0] for a in answers} == {None} and len({a[1] for a in answers}) == 3  # computed every time
+    assert fetch(page, Cookie="ds_actor=x")[0] is None  # a visitor with cookies gets a page of their own
