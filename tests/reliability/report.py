@@ -176,7 +176,8 @@ def section_served(ingest: dict, mv: dict, exhaustion: dict, csv: dict, odd: lis
         ok = (not a["leaked"] and a["status"] == 200) if "leaked" in a else a["held"]
         ok_all &= ok
         what = "no rows (no path)" if "leaked" in a else (
-            "NULL" if a["status"] == 200 else f"`{_cell(str(a['error'])[:70])}`")
+            f"{len(a['rows'])} row(s), every value NULL (SQLite's length limit)" if a["status"] == 200 and a["held"]
+            else f"answer {_cell(str(a['rows'])[:40])}" if a["status"] == 200 else f"`{_cell(str(a['error'])[:70])}`")
         lines.append(f"| SQL: {a['name']} | 1 | HTTP {a['status']} in {a['seconds']} s: {what} | {_yes(ok)} |")
     ok = exhaustion["concurrent_statuses"] == [400] * 4 and exhaustion["page_after"] == 200 and \
         exhaustion["growth_mb"] < 600
