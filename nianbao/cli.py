@@ -23,6 +23,7 @@ COMMANDS = {
     "merge": "nianbao.commands.merge",
     "deploy": "nianbao.commands.deploy",
     "publish": "nianbao.commands.publish",
+    "sites": "nianbao.commands.sites",
 }
 # Commands that write an archive: a published archive (being served) is published again
 # after they succeed, so the site shows the new state (nianbao/site/publish.py).
