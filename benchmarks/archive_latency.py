@@ -10,8 +10,8 @@ What a visitor meets, per page kind:
   (nianbao.site.app.warm_site: the default pages once);
 - first: the first request of that kind after start (no warm-up requests);
 - p50/p95/max: `--requests` requests with random parameters, the facet cache emptied
-  before each, i.e. a query nobody asked before (in-process datasette.client: the
-  whole-response cache of a running server, responses.py, is not used);
+  and the whole-response cache (responses.py) emptied before each, i.e. a page nobody
+  asked before;
 - p95 repeat: the same requests asked a second time.
 --no-cache measures plain Datasette on the file (no inspect data, plain column facets,
 no start-up work: the first request pays Datasette's table counts), then 3 warm-up requests.
@@ -28,7 +28,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from nianbao.site import facets
+from nianbao.site import facets, responses
 from nianbao.site.app import make_datasette, warm_site
 from nianbao.site.publish import publish
 
@@ -90,6 +90,7 @@ async def measure(ds, make_path, requests: int, cache: bool) -> dict[str, float]
     times, repeat = [], []
     for path in paths:
         facets.clear_cache()  # a query nobody asked before
+        responses.clear_caches(ds)
         times.append(await timed(ds, path))
         if cache:
             repeat.append(await timed(ds, path))  # the same request again

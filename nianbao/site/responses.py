@@ -18,6 +18,7 @@ CACHE_BYTES in all, least recently used first out.
 from __future__ import annotations
 
 import urllib.parse
+import weakref
 from collections import OrderedDict
 
 from datasette import hookimpl
@@ -26,6 +27,7 @@ CACHE_BYTES = 64 * 1024 * 1024
 ENTRY_BYTES = 1024 * 1024
 VOLATILE_ARGS = {"sql", "_where", "_stream", "_trace", "_next"}
 HEADER = b"x-nianbao-cache"
+_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Datasette -> its ResponseCaches
 
 
 def cacheable(scope) -> bool:
@@ -43,6 +45,10 @@ class ResponseCache:
         self.size = 0
         self.limit = limit
 
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
+
     def get(self, key):
         entry = self.entries.get(key)
         if entry is not None:
@@ -59,10 +65,17 @@ class ResponseCache:
             self.size -= len(old[2])
 
 
+def clear_caches(datasette) -> None:
+    """Forget every kept response of this Datasette (benchmarks measure pages nobody asked before)."""
+    for cache in _caches.get(datasette, ()):
+        cache.clear()
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         cache = ResponseCache()
+        _caches.setdefault(datasette, []).append(cache)
 
         async def cached(scope, receive, send):
             if not cacheable(scope):
