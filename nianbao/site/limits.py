@@ -4,7 +4,8 @@
 - Every connection of the site (`prepare_connection`): SQLite's length limits (no value
   over VALUE_BYTES, no SQL text over SQL_BYTES …), an authorizer that refuses the
   functions that allocate at will or leak (zeroblob, randomblob, fts3_tokenizer,
-  load_extension) and makes path-revealing pragmas answer nothing, and a budget of
+  load_extension) and makes path-revealing pragmas answer nothing (as /-/databases,
+  Datasette's list of files with their paths, answers 404), and a budget of
   RESULT_BYTES per statement's result rows (a row factory counts them; the trace
   callback starts a new budget at each statement).
 - Exports (`asgi_wrapper`): at most CSV_STREAMS CSV answers at once — more get
@@ -52,6 +53,7 @@ HIDDEN_PRAGMAS = {"database_list", "temp_store_directory", "data_store_directory
                   "module_list"}  # answer no rows (Datasette's database page asks database_list)
 CSV_STREAMS = 2
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+PATH_PAGES = {"/-/databases", "/-/databases.json"}  # Datasette's list of files with their paths on the server
 
 
 class ResultTooLarge(sqlite3.DataError):
@@ -164,6 +166,8 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             if scope.get("method", "GET") not in READ_METHODS:
                 return await _refuse(send, 405, "this site is read-only", [(b"allow", b"GET, HEAD, OPTIONS")])
+            if scope.get("path", "").rstrip("/") in PATH_PAGES:
+                return await _refuse(send, 404, "not found")
             if not _is_csv(scope):
                 return await app(scope, receive, send)
             if streams[0] >= CSV_STREAMS:

@@ -173,12 +173,12 @@ def section_served(ingest: dict, mv: dict, exhaustion: dict, csv: dict, odd: lis
                      f"HTTP {_cell(r['statuses'])}; {r['states_checked']} answers checked, {r['inconsistent']} "
                      f"from neither state; new state served after publishing: {r['reached_new']} | {_yes(ok)} |")
     for a in exhaustion["attempts"]:
-        ok = (not a["leaked"] and a["status"] == 200) if "leaked" in a else a["held"]
+        ok = (not a["leaked"] and a["status"] == (404 if a.get("page") else 200)) if "leaked" in a else a["held"]
         ok_all &= ok
-        what = "no rows (no path)" if "leaked" in a else (
+        what = "not found (no path)" if a.get("page") else "no rows (no path)" if "leaked" in a else (
             f"{len(a['rows'])} row(s), every value NULL (SQLite's length limit)" if a["status"] == 200 and a["held"]
             else f"answer {_cell(str(a['rows'])[:40])}" if a["status"] == 200 else f"`{_cell(str(a['error'])[:70])}`")
-        lines.append(f"| SQL: {a['name']} | 1 | HTTP {a['status']} in {a['seconds']} s: {what} | {_yes(ok)} |")
+        lines.append(f"| {'' if a.get('page') else 'SQL: '}{a['name']} | 1 | HTTP {a['status']} in {a['seconds']} s: {what} | {_yes(ok)} |")
     ok = exhaustion["concurrent_statuses"] == [400] * 4 and exhaustion["page_after"] == 200 and \
         exhaustion["growth_mb"] < 600
     ok_all &= ok

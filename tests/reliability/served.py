@@ -223,6 +223,10 @@ def run_exhaustion(base: str, pid: int, database: str, folder: str) -> dict:
         status, body, took = get(sql_url(base, database, sql), timeout=60)
         attempts.append({"name": name, "sql": sql, "status": status, "seconds": round(took, 2),
                          "leaked": folder in body})
+    for page in ("/-/databases.json", "/-/databases"):
+        status, body, took = get(base + page, timeout=60)
+        attempts.append({"name": f"GET {page} (file paths)", "sql": "", "status": status,
+                         "seconds": round(took, 2), "leaked": folder in body, "page": True})
     results = []
 
     def worst():
