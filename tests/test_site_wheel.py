@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -35,8 +36,15 @@ def run(cmd, **kw):
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)])
+    # from a copy of the checkout's files (as git knows them): setuptools' build/ folder in the
+    # checkout would otherwise carry files of an earlier build into this wheel
+    src, out = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("dist")
+    files = run(["git", "ls-files", "-z"], cwd=ROOT).stdout.split("\0")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, src / name)
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)])
     (whl,) = out.glob("nianbao-*.whl")
     return whl
 
