@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # command name -> module; each module lives in nianbao/commands/
@@ -34,6 +35,10 @@ class UserError(Exception):
     """Bad input from the user: printed as one line, exit status 2."""
 
 
+class CommandFailed(Exception):
+    """The command could not do its work (the archive could not be written): one line, exit status 1."""
+
+
 def _available() -> dict[str, object]:
     found = {}
     for name, modname in COMMANDS.items():
@@ -45,8 +50,19 @@ def _available() -> dict[str, object]:
     return found
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("nianbao")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def build_parser(modules: dict[str, object]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nianbao", description="Archive of 政府信息公开工作年度报告")
+    parser.add_argument("--version", action="version", version=f"nianbao {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, mod in modules.items():
         p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
@@ -65,9 +81,26 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"nianbao {args.command}: {exc}", file=sys.stderr)
         return 2
+    except CommandFailed as exc:
+        print(f"nianbao {args.command}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"nianbao {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `nianbao parse … | head`: the reader has what it wanted. Point stdout at devnull so
+        # the interpreter's final flush does not raise again, and end quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141 if os.name == "posix" else 1
+    except Exception as exc:
+        from nianbao.vocabulary import storage_failure
+
+        reason = storage_failure(exc)  # disk full: what every save meets, said once
+        if reason is None:
+            raise
+        print(f"nianbao {args.command}: {reason}", file=sys.stderr)
+        return 1
 
 
 def _publish_after_write(command: str, db: str) -> None:
