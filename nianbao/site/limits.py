@@ -22,8 +22,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import sqlite3
 import urllib.parse
 
@@ -129,27 +127,6 @@ def _table_csv_query(datasette, scope) -> bytes | None:
     return urllib.parse.urlencode(pairs + [("_stream", "on")]).encode()
 
 
-async def _until_disconnect(answer, receive) -> None:
-    """Run a download until it ends or its client goes away: Datasette's CSV stream does not
-    look, and would read the rest of the table for no one (holding a slot of CSV_STREAMS)."""
-
-    async def gone():
-        while (await receive())["type"] != "http.disconnect":
-            pass
-
-    task, watch = asyncio.ensure_future(answer), asyncio.ensure_future(gone())
-    try:
-        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for t in (task, watch):
-            if not t.done():
-                t.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        with contextlib.suppress(asyncio.CancelledError):
-            await watch
-
-
 async def _refuse(send, status: int, message: str, headers=()) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"), *headers]})
@@ -178,7 +155,9 @@ def asgi_wrapper(datasette):
                 scope = dict(scope, query_string=streamed)
             streams[0] += 1
             try:
-                return await _until_disconnect(app(scope, receive, send), receive)
+                # a client that goes away ends its download at the next chunk (plugin.py's
+                # _quiet_disconnects), which frees its slot here
+                return await app(scope, receive, send)
             finally:
                 streams[0] -= 1
 
