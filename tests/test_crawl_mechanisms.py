@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from sandbox import server, world
-from tests.crawl_support import FAST, q
+from tests.crawl_support import FAST, archived_cells, q, record_cells
 from tests.discovery_world import JS_LISTS, JS_ONLY, SITES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,14 +89,8 @@ def test_organization_level_and_cells_equal_ground_truth(sandbox, crawled):
         if (year, org, level, published) != (rec["year"], rec["organization"], report.body.level, rec["published"]):
             wrong.append((rec["source"], (year, org, level, published)))
             continue
-        got = {(t, r, c): v for t, r, c, v in
-               q(db, "SELECT table_name, row_key, column_key, value FROM cells WHERE report_id = ?", rid)}
-        want = {}
-        for table, rows in rec["tables"].items():
-            if table == "review_litigation":
-                want.update({(table, "counts", c): cell["value"] for c, cell in rows.items()})
-            else:
-                want.update({(table, r, c): cell["value"] for r, cols in rows.items() for c, cell in cols.items()})
+        got = archived_cells(db, rid)
+        want = record_cells(rec)
         if got != want:
             wrong.append((rec["source"], "cells"))
     assert wrong == []
