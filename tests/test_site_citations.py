@@ -570,10 +570,10 @@ def test_serving_an_archive_written_before_these_migrations(tmp_path, monkeypatc
 
     path = tmp_path / "old.db"
     monkeypatch.setattr(schema, "MIGRATIONS", [m for m in schema.MIGRATIONS if m[0] <= 9])
-    # the rows the writer of schema 9 wrote: no deadline, no review sums
+    # the rows the writer of schema 9 wrote: no deadline, no metadata provenance, no review sums
     report_row, outcome_row = store.R.report_row, store.R.outcome_row
     monkeypatch.setattr(store.R, "report_row", lambda *a, **k: {
-        c: v for c, v in report_row(*a, **k).items() if c != "deadline"})
+        c: v for c, v in report_row(*a, **k).items() if c not in ("deadline", "metadata_from")})
     monkeypatch.setattr(store.R, "outcome_row", lambda *a, **k: {
         c: v for c, v in outcome_row(*a, **k).items() if c not in store.R.REVIEW_SUMS})
     monkeypatch.setattr(store.crossyear, "REVIEW_SUMS", ())
