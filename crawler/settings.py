@@ -43,6 +43,9 @@ DUPEFILTER_CLASS = "crawler.dupefilter.DiskDupeFilter"
 CONCURRENT_ITEMS = 8
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scope and address of every request (redirect hops and robots.txt included), checked
+    # last before the download, and the response's real address first after it.
+    "crawler.scope.ScopeMiddleware": 950,
     # Conditional requests must see the final request (after redirects): near the downloader.
     "crawler.middlewares.ConditionalRequestMiddleware": 880,
     # Responses flow from high to low numbers: at 560 bodies are decompressed (590)
@@ -69,6 +72,13 @@ EXTENSIONS = {
 NIANBAO_DB = "nianbao.db"  # the archive the pipelines write; `nianbao crawl --db` sets it
 NIANBAO_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)
 NIANBAO_CONDITIONAL = True  # If-None-Match / If-Modified-Since from the archive
+# Loopback, private, link-local and reserved addresses are refused (crawler/scope.py):
+# a real crawl stays on the public web. The sandbox and the tests, on loopback, allow them.
+NIANBAO_ALLOW_PRIVATE_ADDRESSES = False
+# Per-document parse limits in the worker processes (parsers/bounded.py); unset: its
+# defaults (120 s, 1536 MB of address space) or NIANBAO_PARSE_TIMEOUT / NIANBAO_PARSE_MEMORY_MB.
+NIANBAO_PARSE_TIMEOUT = None
+NIANBAO_PARSE_MEMORY_MB = None
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -87,12 +87,16 @@ def read_pdf(data: bytes, *, source: str) -> Reading:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psparser import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    from parsers.bounds import pdf_budget
 
     lines: list[str] = []
     tables: list[tuple[int, list[list[str]]]] = []  # (offset in text, rows)
+    problems: list[str] = []
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for page in pdf.pages:
+        with pdf_budget(source), pdfplumber.open(io.BytesIO(data)) as pdf:
+            for page in _pages(pdf, problems):
                 for kind, content in _page_blocks(page):
                     if kind == "text":
                         lines.extend(content)
@@ -100,11 +104,50 @@ def read_pdf(data: bytes, *, source: str) -> Reading:
                         tables.append((len("\n".join(lines)), content))
                         # the table's text stays in the prose too, for sections and fallbacks
                         lines.extend(" ".join(c for c in row if c) for row in content)
+                page.close()  # its characters and layout are read: free them before the next page
+    except PdfminerException as exc:  # pdfplumber's wrapper of whatever pdfminer raised
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, InputError | MemoryError):  # a bound (parsers/bounds.py, parsers/bounded.py)
+            raise cause from None
+        raise InputError(f"{source}: unreadable PDF ({type(cause).__name__})") from None
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{source}: unreadable PDF ({type(exc).__name__})") from None
     text = "\n".join(lines)
-    problems = [] if text.strip() else ["pdf: no text layer (a scanned PDF needs OCR, which nianbao does not do)"]
+    if not text.strip():
+        problems.append("pdf: no text layer (a scanned PDF needs OCR, which nianbao does not do)")
     return Reading(text=text, grids=_grids_by_part(text, tables), problems=problems)
+
+
+def _pages(pdf, problems: list[str]):
+    """The first MAX_PDF_PAGES pages, made one at a time (pdfplumber's `pdf.pages` makes
+    every page of the file first: 20,000 pages took 1.5 GB); a cut is named in problems."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfplumber.page import Page
+
+    from parsers.bounds import MAX_PDF_PAGES
+
+    doctop = 0
+    for number, obj in enumerate(PDFPage.create_pages(pdf.doc), 1):
+        if number > MAX_PDF_PAGES:
+            problems.append(f"pdf: {_page_count(pdf)} pages; only the first {MAX_PDF_PAGES} read "
+                            "(MAX_PDF_PAGES: a report has tens)")
+            return
+        page = Page(pdf, obj, page_number=number, initial_doctop=doctop)
+        doctop += page.height
+        yield page
+
+
+def _page_count(pdf) -> str:
+    """The page count the file declares (its page tree's /Count), or "over N"."""
+    from pdfminer.pdftypes import resolve1
+
+    from parsers.bounds import MAX_PDF_PAGES
+
+    try:
+        count = resolve1(resolve1(pdf.doc.catalog.get("Pages")).get("Count"))
+    except Exception:  # a damaged page tree: the count is only a figure in a message
+        count = None
+    return str(count) if isinstance(count, int) and count > MAX_PDF_PAGES else f"over {MAX_PDF_PAGES}"
 
 
 def _grids_by_part(text: str, tables: list[tuple[int, list[list[str]]]]) -> dict[str, Tokens]:

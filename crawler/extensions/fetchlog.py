@@ -17,6 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import archive_db
+from crawler.scope import OffScope
 
 fetch_outcome = object()  # signal: request, response=None, failure=None
 CHALLENGE_STATUSES = (412,)  # anti-bot JavaScript challenges: never circumvented, so skipped
@@ -47,6 +48,8 @@ def describe(request, response=None, failure=None) -> tuple[str, str, int | None
         if status in CHALLENGE_STATUSES:
             return "skipped", f"HTTP {status} JavaScript challenge (not circumvented)", status
         return "failed", f"HTTP {status}{tries}", status
+    if failure.check(OffScope):
+        return "skipped", str(exc), None
     if failure.check(IgnoreRequest):
         text = str(exc)
         if "robots.txt" in text:

@@ -55,11 +55,14 @@ def default_processes() -> int:
     return max(1, min(4, cores or 1))
 
 
-def _worker_init(parent: int) -> None:
+def _worker_init(parent: int, memory: int | None = None) -> None:
     import signal
     import threading
 
+    from parsers.bounded import limit_worker
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when to stop
+    limit_worker(memory)  # an allocation past it fails (MemoryError): the document's problem, not the machine's
     # `parent` is the crawl's pid as the crawl saw it: a worker still starting up
     # when the crawl is killed would otherwise take its new parent (init) for it
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
@@ -77,10 +80,11 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _parse(body: bytes, url: str, filename: str | None, content_type: str | None) -> dict:
-    from parsers import parse_document
+def _parse(body: bytes, url: str, filename: str | None, content_type: str | None,
+           timeout: float | None = None) -> dict:
+    from parsers.bounded import parse_within
 
-    return parse_document(body, source=url, filename=filename, content_type=content_type)
+    return parse_within(body, source=url, filename=filename, content_type=content_type, timeout=timeout)
 
 
 # What a worker needs of an item to store it (RawDocument fields).
@@ -101,7 +105,7 @@ def _archive(path: str):
     return db
 
 
-def _store(path: str, doc: dict) -> dict:
+def _store(path: str, doc: dict, timeout: float | None = None) -> dict:
     """In a worker: dedupe, snapshot, parse and archive one document, as the
     pipelines would in the reactor thread. Returns what the reactor counts."""
     from crawler.pipelines import archive, dedupe, snapshot
@@ -113,12 +117,19 @@ def _store(path: str, doc: dict) -> dict:
     if out["known"]:
         return out  # bytes already archived and parsed when first seen
     try:
-        record = _parse(doc["body"], doc["url"], doc.get("filename"), doc.get("content_type"))
+        record = _parse(doc["body"], doc["url"], doc.get("filename"), doc.get("content_type"), timeout)
     except Exception as exc:  # one unparseable document must not stop a province's crawl
         out["parse_error"] = f"{type(exc).__name__}: {exc}"
-        return out
+        record = _failed(doc["url"], exc)
     out["report"] = archive.store(db, record, {**doc, "snapshot_id": out["snapshot_id"]})
     return out
+
+
+def _failed(url: str, exc: BaseException) -> dict:
+    """The record a parse failure leaves: its one line among the snapshot's problems."""
+    from parsers.bounded import failed_record
+
+    return failed_record(url, exc)
 
 
 # Attachments (PDF, OOXML zip, OLE .doc/.wps) by their first bytes, as parsers/sniff.py
@@ -139,7 +150,13 @@ def _full_chain(settings) -> bool:
 
 class ParsePipeline:
     def __init__(self, processes: int = 0, crawler=None, store: bool | str = False):
+        from parsers.bounded import memory_mb, timeout_s
+
         self.processes = processes
+        settings = crawler.settings if crawler is not None else {}
+        # per-document limits (parsers/bounded.py); the settings override the environment's
+        self.timeout = float(settings.get("NIANBAO_PARSE_TIMEOUT") or timeout_s())
+        self.memory = int(settings.get("NIANBAO_PARSE_MEMORY_MB") or memory_mb())
         self.store_binary = store == "all"
         self.attachments_in_pool = 0  # PDF/Word documents being parsed by the workers now
         self.crawler = crawler
@@ -180,7 +197,7 @@ class ParsePipeline:
         import multiprocessing
 
         return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(os.getpid(),))
+                                   initializer=_worker_init, initargs=(os.getpid(), self.memory))
 
     async def process_item(self, item, spider=None):
         if item.get("in_worker"):
@@ -191,23 +208,24 @@ class ParsePipeline:
         attachment = _attachment(item)
         self.attachments_in_pool += attachment
         try:
-            item["record"] = await (self._in_process(_parse, *args) if self.executor is not None
+            item["record"] = await (self._in_process(_parse, *args, self.timeout) if self.executor is not None
                                     else self._in_thread(args))
         except Exception as exc:  # one unparseable document must not stop a province's crawl
             logger.error("parse failed for %s: %s: %s", item["url"], type(exc).__name__, exc)
-            item["record"] = None
+            item["record"] = _failed(item["url"], exc)  # archived as the snapshot's problem
         finally:
             self.attachments_in_pool -= attachment
         return item
 
     async def _store(self, item):
         from crawler.pipelines import archive, snapshot
+        from parsers.bounds import OverBound
 
         try:
-            out = await self._in_process(_store, self.db_path, {k: item.get(k) for k in DOC_FIELDS})
-        except BrokenProcessPool as exc:  # broke the replacement pool too
+            out = await self._in_process(_store, self.db_path, {k: item.get(k) for k in DOC_FIELDS}, self.timeout)
+        except (BrokenProcessPool, OverBound) as exc:  # broke the replacement pool too, or overran
             logger.error("parse failed for %s: %s: %s", item["url"], type(exc).__name__, exc)
-            return item
+            return self._store_here(item, exc)
         for key in ("sha256", "known", "snapshot_id", "created"):
             item[key] = out[key]
         snapshot.counted(self.crawler, out["created"])
@@ -216,6 +234,21 @@ class ParsePipeline:
         elif "report" in out:
             archive.counted(self.crawler, item["url"], out["report"])
         return item  # no "record": the archive pipeline has nothing left to do
+
+    def _store_here(self, item, exc):
+        """A document whose worker died or was killed: stored in this thread, with the
+        failure as its problem (the worker may have stored the snapshot already: then a sighting)."""
+        from crawler import archive_db
+        from crawler.pipelines import archive, snapshot
+
+        db = archive_db.acquire(self.crawler)
+        try:
+            item["snapshot_id"], item["created"] = snapshot.store(db, item)
+            snapshot.counted(self.crawler, item["created"])
+            archive.counted(self.crawler, item["url"], archive.store(db, _failed(item["url"], exc), item))
+        finally:
+            archive_db.release(self.crawler)
+        return item
 
     async def _in_thread(self, args):
         body, url, filename, content_type = args
@@ -226,7 +259,7 @@ class ParsePipeline:
         for attempt in (1, 2):
             executor = self.executor
             try:
-                return await self._wait(executor.submit(fn, *args))
+                return await self._watched(executor, executor.submit(fn, *args), _url(fn, args))
             except BrokenProcessPool:
                 if attempt == 2 or self.executor is None:
                     raise
@@ -235,6 +268,21 @@ class ParsePipeline:
                                    " starting a new pool", _url(fn, args))
                     executor.shutdown(wait=False, cancel_futures=True)
                     self.executor = self._new_executor()
+
+    async def _watched(self, executor, future, url: str):
+        """The future's result; a worker silent past its deadline (stuck in native code,
+        its alarm not firing) is killed with its pool, which is replaced."""
+        from parsers.bounded import WATCHDOG_GRACE_S, kill_pool
+        from parsers.bounds import OverBound
+
+        try:
+            return await asyncio.wait_for(self._wait(future), self.timeout + WATCHDOG_GRACE_S)
+        except TimeoutError:
+            if self.executor is executor:
+                logger.error("a parse worker overran its time limit on %s: killing it, starting a new pool", url)
+                kill_pool(executor)
+                self.executor = self._new_executor()
+            raise OverBound(f"{url}: parse stopped after {self.timeout:g} s (time limit; worker killed)") from None
 
     @staticmethod
     async def _wait(future):

@@ -26,6 +26,7 @@ from crawler.items import RawDocument
 from crawler.pages.base import SelectorCountError
 from crawler.pages.html import HtmlPage
 from crawler.registry import Registry, Site, site_from_dict
+from crawler.scope import OffScope
 from crawler.sitestats import SiteStats
 from crawler.spiders import hanweb, jsonapi, static, trs
 from crawler.spiders.follow import Follow
@@ -74,6 +75,13 @@ class ReportsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
         return spider
+
+    def in_scope(self, url: str, slug: str | None = None) -> bool:
+        """Whether this crawl may fetch url for site `slug` (for any of its sites without
+        one: robots.txt). Asked for every request and redirect hop (crawler/scope.py)."""
+        if slug in self.sites:
+            return self.sites[slug].in_scope(url)
+        return any(site.in_scope(url) for site in self.sites.values())
 
     @property
     def stats(self) -> SiteStats:
@@ -215,6 +223,8 @@ class ReportsSpider(scrapy.Spider):
 def _classify_failure(failure) -> tuple[str, str]:
     if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
         return "robots", "robots.txt disallows"
+    if failure.check(OffScope):
+        return "error", str(failure.value)
     if failure.check(HttpError):
         status = failure.value.response.status
         if status in CHALLENGE_STATUSES:
