@@ -71,6 +71,14 @@ def limit_worker(memory: int | None = None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _limit_mb() -> int:
+    """This process's address-space limit in MB (as limit_worker set it)."""
+    import resource
+
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    return memory_mb() if soft == resource.RLIM_INFINITY else soft // 2**20
+
+
 def _alarm(signum, frame):
     raise _Deadline
 
@@ -89,7 +97,7 @@ def parse_within(data: bytes, *, source: str, filename: str | None = None, conte
     except _Deadline:
         raise OverBound(f"{source}: parse stopped after {timeout:g} s (time limit)") from None
     except MemoryError:
-        raise OverBound(f"{source}: parse stopped at the memory limit ({memory_mb()} MB)") from None
+        raise OverBound(f"{source}: parse stopped at the memory limit ({_limit_mb()} MB)") from None
     finally:
         if timed:
             signal.setitimer(signal.ITIMER_REAL, 0)

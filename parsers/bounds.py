@@ -35,6 +35,9 @@ MAX_PDF_PAGES = 100
 # Grid positions (rows x columns covered by cells) of one HTML table: a report's
 # tables have 100–400; spans of 512 rows x 64 columns would ask for 32,768 per cell.
 MAX_GRID_CELLS = 20_000
+# HTML pages given to trafilatura (pages without a report container: news, notices,
+# 20–200 KB). It costs ~15 s a MB of markup; a larger page's prose is its own text.
+MAX_TRAFILATURA_CHARS = 1_000_000
 
 
 class OverBound(InputError):

@@ -95,7 +95,10 @@ def read_pdf(data: bytes, *, source: str) -> Reading:
     tables: list[tuple[int, list[list[str]]]] = []  # (offset in text, rows)
     problems: list[str] = []
     try:
-        with pdf_budget(source), pdfplumber.open(io.BytesIO(data)) as pdf:
+        # not `with pdfplumber.open(...)`: its close() makes every page of the file (to
+        # close them); ours are closed one by one, and the stream is a BytesIO
+        with pdf_budget(source):
+            pdf = pdfplumber.open(io.BytesIO(data))
             for page in _pages(pdf, problems):
                 for kind, content in _page_blocks(page):
                     if kind == "text":

@@ -128,6 +128,16 @@ def many_pages_pdf(pages: int = 20_000) -> bytes:
     return _pdf(objects + [page] * pages)
 
 
+def one_line_pdf(chars: int = 3_000_000) -> bytes:
+    """A 3.5 KB PDF: one page printing one line of `chars` characters (each becomes a
+    layout object of ~1 KB: gigabytes). No structural bound knows this shape; the
+    parse's memory limit stops it."""
+    content = b"BT /F1 12 Tf 72 720 Td (" + b"A" * chars + b") Tj ET"
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >>"
+                 b" /Contents 5 0 R >>", _FONT, _stream(zlib.compress(content, 9), b"/Filter /FlateDecode ")])
+
+
 # --- HTML ------------------------------------------------------------------------------
 
 def huge_span_html(rows: int = 1600) -> bytes:
@@ -140,7 +150,7 @@ def huge_span_html(rows: int = 1600) -> bytes:
 
 def deep_html(depth: int = 200_000) -> bytes:
     """`depth` nested <div>s around a report heading."""
-    return (b"<html><body>" + b"<div>" * depth + "<p>一、总体情况</p>".encode() + b"</div>" * depth
+    return ("<html><head><title>2019年政府信息公开工作年度报告</title></head><body>".encode() + b"<div>" * depth + "<p>一、总体情况</p>".encode() + b"</div>" * depth
             + b"</body></html>")
 
 
