@@ -150,3 +150,54 @@ def run_private(workdir: Path) -> dict:
         "snapshots": q(db, "SELECT count(*) FROM snapshots")[0][0],
         "statuses": dict(q(db, "SELECT site, status FROM site_status")),
     }
+
+
+def report(workdir: Path) -> tuple[list[str], bool]:
+    """Run both scenarios; the docs/reliability.md section and whether everything held."""
+    from archive.store import MAX_HEADERS_CHARS, MAX_STORED_HEADERS
+
+    from .report import _cell, _yes
+
+    (workdir / "redirects").mkdir(parents=True)
+    (workdir / "private").mkdir()
+    r = run_redirects(workdir / "redirects")
+    p = run_private(workdir / "private")
+    lines = ["## Scope: redirects, private addresses, headers", "",
+             "Real crawls of hand-made sites on loopback (`tests/reliability/scope.py`). A second server on "
+             "127.0.0.2 stands in for an internal service: its pages are reports carrying a secret.", "",
+             "| attempt | recorded (`fetch_log`) | outcome | result |", "|---|---|---|---|"]
+    ok_all = r["returncode"] == 0 and "Traceback" not in r["stderr"]
+    for path, kind in KINDS.items():
+        outcome, reason = r["redirects"][path] or ("—", "not recorded")
+        ok = outcome == "skipped" and reason.startswith("out of scope: ") and not r["internal_hits"]
+        ok_all &= ok
+        lines.append(f"| redirect to another host: {_cell(kind)} | {outcome}: {_cell(re.sub(r':[0-9]+/', ':…/', reason))}"
+                     f" | internal service asked {len(r['internal_hits'])} times | {_yes(ok)} |")
+    ok = not r["secret_archived"] and r["reports"] == r["good_urls"]
+    ok_all &= ok
+    lines.append(f"| the secret in the archive (bodies, snapshots, reports) | — | "
+                 f"{'found' if r['secret_archived'] else 'absent'}; the 2 good reports archived | {_yes(ok)} |")
+    for table, stored in r["headers_stored"].items():
+        kept, received, note = headers_cut(stored)
+        ok = len(stored) < MAX_HEADERS_CHARS + 2000 and kept <= MAX_STORED_HEADERS and received >= r["headers_sent"]
+        ok_all &= ok
+        lines.append(f"| a report page sent with {r['header_bytes'] // 2**20} MB of headers ({r['headers_sent']} "
+                     f"headers): {table}.headers | — | {len(stored)} characters stored: \"{_cell(note)}\" | {_yes(ok)} |")
+    ok = r["archive_bytes"] < 2 * 2**20
+    ok_all &= ok
+    lines.append(f"| that crawl's whole archive | — | {r['archive_bytes'] / 2**20:.1f} MB | {_yes(ok)} |")
+    p_ok = p["returncode"] == 0 and "Traceback" not in p["stderr"] and p["snapshots"] == 0
+    for shown, logged in p["logged"].items():
+        hits = p["hits"][shown]
+        for path, row in logged.items():
+            outcome, reason = row or ("—", "not recorded")
+            ok = outcome == "skipped" and reason.startswith(f"refused: {shown} is a loopback address") and not hits
+            p_ok &= ok
+            lines.append(f"| default settings (a user's crawl): site at {shown}, `{path}` | {outcome}: "
+                         f"{_cell(re.sub(r':[0-9]+/', ':…/', reason))} | server asked {len(hits)} times "
+                         f"(robots.txt included) | {_yes(ok)} |")
+    lines += ["", "Addresses refused unless `NIANBAO_ALLOW_PRIVATE_ADDRESSES` (set by the sandbox, the demo, the "
+              "benchmarks and the tests) or named in `NIANBAO_RESOLVE`: loopback, private, link-local, multicast, "
+              "reserved, unspecified and other non-global ones, by the address a host resolves to and again by the "
+              "address a response came from (`crawler/scope.py`).", ""]
+    return lines, ok_all and p_ok
