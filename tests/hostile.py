@@ -56,26 +56,39 @@ def _member(name: str, raw_deflate: bytes, size: int, crc: int, declared: int | 
     return local, central
 
 
+@functools.lru_cache(maxsize=2)
+def _padded_document(n_mb: int) -> tuple[bytes, int, int]:
+    """word/document.xml holding n_mb MB of blank space inside its body, raw-deflated:
+    (data, size, crc32). Blank space is valid XML, so a reader that inflates it parses it."""
+    head, tail = _DOCUMENT.format("2023年度政府信息公开工作年度报告").encode().split(b"<w:body>")
+    head, pad = head + b"<w:body>", b" " * MB
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    parts, crc = [c.compress(head)], zlib.crc32(head)
+    for _ in range(n_mb):
+        parts.append(c.compress(pad))
+        crc = zlib.crc32(pad, crc)
+    parts += [c.compress(tail), c.flush()]
+    crc = zlib.crc32(tail, crc)
+    return b"".join(parts), len(head) + n_mb * MB + len(tail), crc
+
+
 def zip_bomb_docx(n_mb: int = 900, *, lie: bool = False) -> bytes:
-    """A .docx whose word/media member inflates to n_mb MB of zeros (~1 KB per MB on
-    disk); with `lie` the member declares 1 KB (its real size only shows when inflated)."""
-    members = [("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _RELS),
-               ("word/document.xml", _DOCUMENT.format("2023年度政府信息公开工作年度报告").encode())]
+    """A .docx whose word/document.xml inflates to n_mb MB (~1 KB on disk per MB);
+    with `lie` it declares 1 KB (its real size only shows when inflated)."""
+    members = [("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _RELS)]
     parts, centrals, offset = [], [], 0
-    for name, data in members:
-        c = zlib.compressobj(9, zlib.DEFLATED, -15)
-        local, central = _member(name, c.compress(data) + c.flush(), len(data), zlib.crc32(data))
+
+    def add(local: bytes, central: bytes) -> None:
+        nonlocal offset
         centrals.append(central[:42] + struct.pack("<I", offset) + central[46:])
         parts.append(local)
         offset += len(local)
-    crc = 0
-    for _ in range(n_mb):
-        crc = zlib.crc32(CHUNK, crc)
-    local, central = _member("word/media/image1.png", deflated_zeros(n_mb, raw=True), n_mb * MB, crc,
-                             declared=1024 if lie else None)
-    centrals.append(central[:42] + struct.pack("<I", offset) + central[46:])
-    parts.append(local)
-    offset += len(local)
+
+    for name, data in members:
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        add(*_member(name, c.compress(data) + c.flush(), len(data), zlib.crc32(data)))
+    data, size, crc = _padded_document(n_mb)
+    add(*_member("word/document.xml", data, size, crc, declared=1024 if lie else None))
     cd = b"".join(centrals)
     end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(centrals), len(centrals), len(cd), offset, 0)
     return b"".join(parts) + cd + end
