@@ -155,17 +155,22 @@ class BoundedParser:
 
     def parse(self, data: bytes, *, source: str, filename: str | None = None,
               content_type: str | None = None) -> dict:
-        future = self._pool().submit(parse_within, data, source=source, filename=filename,
-                                     content_type=content_type, timeout=self.timeout)
+        return self.call(source, parse_within, data, source=source, filename=filename,
+                         content_type=content_type, timeout=self.timeout)
+
+    def call(self, what: str, fn, /, *args, **kwargs):
+        """fn(*args, **kwargs) in the worker (`what`: the document, for messages), watched: silent past the deadline and
+        WATCHDOG_GRACE_S, the worker is killed and replaced (OverBound); dead, replaced."""
+        future = self._pool().submit(fn, *args, **kwargs)
         try:
             return future.result(self.timeout + WATCHDOG_GRACE_S)
         except FutureTimeout:
             self.replace()
-            raise OverBound(f"{source}: parse stopped after {self.timeout:g} s (time limit; worker killed)") \
+            raise OverBound(f"{what}: parse stopped after {self.timeout:g} s (time limit; worker killed)") \
                 from None
         except BrokenProcessPool:
             self.replace()
-            raise OverBound(f"{source}: the parse worker died (memory limit {self.memory} MB, or a crash "
+            raise OverBound(f"{what}: the parse worker died (memory limit {self.memory} MB, or a crash "
                             "in a native library)") from None
 
     def replace(self) -> None:

@@ -84,3 +84,27 @@ def test_crawl_meeting_hostile_files_records_them_and_goes_on(files, tmp_path):
     assert run["reports"] == run["good_urls"]
     assert run["snapshots"] == run["documents"]
     assert run["held"]
+
+
+def test_a_worker_stuck_past_its_deadline_is_killed_and_replaced(monkeypatch):
+    """The watchdog: a worker whose alarm cannot fire (stuck in native code) is killed
+    WATCHDOG_GRACE_S after its deadline; the next document gets a new worker."""
+    import os
+
+    from parsers import bounded
+    from parsers.bounds import OverBound
+    from tests.reliability.bounds import GOOD, stuck
+
+    monkeypatch.setattr(bounded, "WATCHDOG_GRACE_S", 1.0)
+    parser = bounded.BoundedParser(timeout=1.0)
+    try:
+        first = parser.call("warm", os.getpid)
+        with pytest.raises(OverBound, match=r"^stuck: parse stopped after 1 s \(time limit; worker killed\)$"):
+            parser.call("stuck", stuck, 60)
+        record = parser.parse(GOOD.read_bytes(), source="good.html")
+        assert record["year"] == 2021 and len(record["tables"]["applications"]) > 10
+        assert parser.call("after", os.getpid) != first  # a new worker
+        with pytest.raises(ProcessLookupError):
+            os.kill(first, 0)  # the stuck one is gone
+    finally:
+        parser.close()

@@ -228,3 +228,17 @@ def report(workdir: Path) -> tuple[list[str], bool]:
               "figures for the same shapes: 3.7 GB and 4 min (zip bomb), 2 GB (flate bomb), 5 GB and 54 s "
               "(spans), 1.5 GB (20,000 pages), 8.2 GB for a crawl.", ""]
     return lines, ok_all
+
+
+def stuck(seconds: float) -> int:
+    """In a worker: sit `seconds` with SIGALRM blocked — what a parse stuck in a native
+    call looks like to the worker's alarm (it cannot fire). Returns the worker's pid."""
+    import signal
+    import time
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        time.sleep(seconds)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+    return os.getpid()
