@@ -14,7 +14,8 @@ same web would have written:
 - derived rows that span reports are recomputed the way `save_report` does:
   cross-year checks and check summaries (archive/crossyear.py), and the
   per-province-per-year outcome totals;
-- crawl runs and site statuses are unioned (a run id already present keeps its row).
+- crawl runs and site statuses are unioned (a run id already present keeps its row);
+  the `sites` rows of one slug keep the one seen last (archive/sites.py).
 
 Merging a shard twice, or the shards in another order, changes nothing.
 Each shard is merged in one transaction; every input is checked before the
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from . import crossyear
 from .schema import SCHEMA_VERSION
+from .sites import merge_sites
 from .store import ArchiveError, check_archive_file, open_archive, read_only_column, transaction
 
 # Rows hanging off a report, replaced together with it.
@@ -156,6 +158,7 @@ def _merge_attached(conn: sqlite3.Connection) -> dict:
     for table in RUN_TABLES:
         if _has_table(conn, "shard", table):
             _copy(conn, table)
+    counts["sites_changed"] = merge_sites(conn)
     return counts
 
 

@@ -131,11 +131,14 @@ def _matches(name: str) -> list[list[tuple[str, bool]]]:
 
 
 @lru_cache(maxsize=4096)  # a crawl or an ingest meets the same few bodies again and again
-def place(name: str | None) -> Place:
-    """Place a body by its name; an unknown place is Place() (all None)."""
+def place(name: str | None, within: str = "") -> Place:
+    """Place a body by its name; an unknown place is Place() (all None). `within` (a
+    division code) keeps only divisions under it: "朝阳区" within "22" is 长春's."""
     if not name:
         return Place()
     matches = _matches(name)
+    if within:
+        matches = [kept for g in matches if (kept := [(c, f) for c, f in g if c.startswith(within)])]
     if not matches:
         return Place()
     scored: dict[str, tuple[int, int, int]] = {}
@@ -170,6 +173,11 @@ def _place_of(code: str) -> Place:
         fields[d.level] = d.name
         fields[f"{d.level}_code"] = c
     return Place(**fields)
+
+
+def is_division_name(name: str) -> bool:
+    """The full name of a division ("广州市", not "广州", not the placeholder "市辖区")."""
+    return any(full for _code, full in _name_index().get(name, ()))
 
 
 def division_name(code: str) -> str | None:

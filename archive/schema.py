@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from archive.fetchlog import FETCH_LOG_INDEX, FETCH_LOG_TABLE
+from archive.sites import SITES_INDEX, SITES_TABLE
 
 # FTS5's default tokenizer splits on spaces, so Chinese text (no spaces) would be
 # one token per sentence. The trigram tokenizer (SQLite >= 3.34) indexes every
-# 3-character window; 1-2 character queries fall back to LIKE (see plugins/).
+# 3-character window; 1-2 character queries fall back to LIKE (see nianbao/site/plugin.py).
 MIN_SQLITE_FOR_TRIGRAM = (3, 34, 0)
 
 _APPEND_ONLY = ("blobs", "snapshots", "sightings")
@@ -255,7 +256,8 @@ _COUNTED_V7: dict[str, tuple[str, ...]] = {
     "site_status": ("status",),
     "fetch_log": ("outcome", "site"),
 }
-COUNTED: dict[str, tuple[str, ...]] = dict(_COUNTED_V7)  # as of the newest migration
+_COUNTED_V9 = {"sites": ("status", "level", "found")}
+COUNTED: dict[str, tuple[str, ...]] = {**_COUNTED_V7, **_COUNTED_V9}  # as of the newest migration
 # A NOT NULL faceted column whose value counts sum to the table's row count: no
 # separate total is kept for these tables, one statement less per row written
 # (a report writes ~200 cells; each trigger statement costs a few µs).
@@ -335,10 +337,12 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     # Counted once here (minutes on a 1M-report archive), then by triggers.
     (7, "row and facet counts", _counts_migration()),
     # A page filtered by province counts its rows and every facet in one GROUP BY pass
-    # (archive/site.py): from this covering index instead of ~32k table rows at 1M
+    # (nianbao/site/app.py): from this covering index instead of ~32k table rows at 1M
     # reports (30-330 ms -> 1-23 ms a province; built in 4 s at 1M).
     (8, "reports facet index",
      ["CREATE INDEX reports_facets ON reports(province, year, level, format, check_status)"]),
+    # The sites a province crawl knows: registered, discovered, left alone (archive/sites.py).
+    (9, "sites", [SITES_TABLE, SITES_INDEX] + _counters("sites", _COUNTED_V9["sites"])),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"

@@ -5,7 +5,7 @@ so the figures are Datasette + SQLite time without network).
     .venv/bin/python -m benchmarks.archive_latency --db /tmp/bench.db --requests 40 --no-cache
 
 What a visitor meets, per page kind:
-- start: what `nianbao serve` does before it listens (archive.site.warm_site: the
+- start: what `nianbao serve` does before it listens (nianbao.site.app.warm_site: the
   table counts Datasette runs on its first request, and the default pages' counts
   and facets, pinned in the cache);
 - first: the first request of that kind after start (no warm-up requests);
@@ -28,7 +28,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from archive.site import archive_databases, make_datasette, warm_site
+from nianbao.site.app import archive_databases, make_datasette, warm_site
 
 SEARCH_TERMS = ("教育局", "沾益区", "营商环境", "乡村振兴", "人民政府办公室", "市场监督")  # trigram index
 SHORT_TERMS = ("益", "公开", "沾益", "财政")  # 1-2 characters: LIKE scan

@@ -27,6 +27,8 @@ def steps(work: Path, full: bool) -> list[tuple[str, list[str]]]:
          ["-m", "benchmarks.store_bench", "--documents", "300", "--runs", "7" if full else "3"]),
         ("crawl: sandbox web, politeness off, beside wget --mirror", ["-m", "benchmarks.crawl_bench", "--departments", "10"]),
         ("crawl: HTML-only web", ["-m", "benchmarks.crawl_bench", "--departments", "10", "--html-only", "--no-wget"]),
+        ("crawl: many-site province, politeness on (wall time against its largest site)",
+         ["-m", "benchmarks.many_sites", "--sites", "200" if full else "50"]),
         ("memory: peak RSS by crawl size (big web)",
          ["-m", "benchmarks.memory_crawl", "--pages", *(["100000"] if full else ["10000"])]),
         (f"archive: build {reports} reports", ["-m", "benchmarks.archive_generate", "--reports", reports, "--out", db]),

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import yaml
 
 DEFAULT_PATH = Path(__file__).with_name("registry.yml")
-LEVELS = ("province", "city", "county", "department", "zone")
+LEVELS = ("province", "city", "county", "township", "department", "zone")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CODE = re.compile(r"^\d{2}(\d{2}){0,5}$")
 
@@ -85,8 +85,25 @@ def site_from_dict(d: dict) -> Site:
                 extra={k: v for k, v in d.items() if k not in known})
 
 
+def load_resolve(path: str | Path | None) -> dict[str, str]:
+    """The registry file's `resolve: {host: address}` map (the sandbox writes one), or {}."""
+    if not path:
+        return {}
+    data = _load(Path(path))
+    hosts = data.get("resolve") if isinstance(data, dict) else None
+    return {str(k).lower(): str(v) for k, v in (hosts or {}).items()}
+
+
 def load_entries(path: str | Path | None = None) -> list[dict]:
     path = Path(path) if path else DEFAULT_PATH
+    data = _load(path)
+    entries = data.get("sites") if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        raise RegistryError(f"registry {path}: expected a list of sites (or a mapping with 'sites')")
+    return entries
+
+
+def _load(path: Path):
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -97,10 +114,7 @@ def load_entries(path: str | Path | None = None) -> list[dict]:
         where = f" (line {exc.problem_mark.line + 1})" if getattr(exc, "problem_mark", None) else ""
         raise RegistryError(f"registry {path} is not valid YAML: {getattr(exc, 'problem', None) or exc}{where}") \
             from None
-    entries = data.get("sites") if isinstance(data, dict) else data
-    if not isinstance(entries, list):
-        raise RegistryError(f"registry {path}: expected a list of sites (or a mapping with 'sites')")
-    return entries
+    return data
 
 
 class Registry:

@@ -5,7 +5,8 @@ robots.txt, and each hop of a redirect (Scrapy's redirect middleware schedules
 the new URL as a new request, which comes through here again) — and refuses:
 
 - a URL outside the requesting site's scope, as the spider judges it
-  (`spider.in_scope(url, slug)`: a redirect to another host is not followed);
+  (`spider.in_scope(url, slug, probe)`: a redirect to another host is not
+  followed; a probe of a linked host may fetch that host);
   a scheme other than http(s) (file:, ftp:, data:);
 - a host whose address is loopback, private, link-local, reserved, multicast or
   otherwise not global — by the address it resolves to, not only a literal IP
@@ -16,17 +17,18 @@ the new URL as a new request, which comes through here again) — and refuses:
 `NIANBAO_ALLOW_PRIVATE_ADDRESSES = True` allows such addresses: the sandbox and
 the tests serve on loopback. Hosts named in the `NIANBAO_RESOLVE` mapping (the
 sandbox's real-looking host names, mapped to its loopback addresses) are
-allowed too: the operator chose their addresses. A refused request fails with
+allowed too (crawler/resolve.py): the operator chose their addresses. A refused request fails with
 `OffScope`, which fetch_log records as skipped with its one-line reason.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
+
+from crawler.resolve import mapping
 
 SCHEMES = ("http", "https")
 
@@ -49,25 +51,11 @@ def address_kind(ip: str) -> str | None:
     return None if addr.is_global else "not global"
 
 
-def resolve_hosts(value) -> frozenset[str]:
-    """Host names of a NIANBAO_RESOLVE mapping: a dict, JSON text, or "host=ip,host=ip"."""
-    if not value:
-        return frozenset()
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            value = dict(p.replace(":", "=", 1).split("=", 1) for p in value.split(",") if "=" in p or ":" in p)
-    if isinstance(value, dict):
-        return frozenset(str(k).strip().lower() for k in value)
-    return frozenset()
-
-
 class ScopeMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.allow_private = crawler.settings.getbool("NIANBAO_ALLOW_PRIVATE_ADDRESSES", False)
-        self.mapped = resolve_hosts(crawler.settings.get("NIANBAO_RESOLVE"))
+        self.mapped = frozenset(mapping(crawler.settings))  # hosts the operator mapped to addresses
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -82,7 +70,7 @@ class ScopeMiddleware:
         if parts.scheme not in SCHEMES:
             raise OffScope(f"out of scope: {parts.scheme}: URLs are not fetched ({url[:200]})")
         in_scope = getattr(self._spider(spider), "in_scope", None)
-        if in_scope is not None and not in_scope(url, request.meta.get("site")):
+        if in_scope is not None and not in_scope(url, request.meta.get("site"), request.meta.get("probe")):
             first = (request.meta.get("redirect_urls") or [url])[0]
             via = f", reached from {first[:200]}" if first != url else ""
             raise OffScope(f"out of scope: {url[:200]} is not {request.meta.get('site') or 'a site'} of this "

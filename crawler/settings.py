@@ -68,10 +68,20 @@ EXTENSIONS = {
     "crawler.extensions.fetchlog.FetchLogExtension": 520,
 }
 
+# Host names answered from NIANBAO_RESOLVE before the system's DNS (crawler/resolve.py).
+TWISTED_DNS_RESOLVER = "crawler.resolve.MappedResolver"
+
 # nianbao settings
 NIANBAO_DB = "nianbao.db"  # the archive the pipelines write; `nianbao crawl --db` sets it
 NIANBAO_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)
 NIANBAO_CONDITIONAL = True  # If-None-Match / If-Modified-Since from the archive
+NIANBAO_RESOLVE = {}  # {host: address}, like curl --resolve; `nianbao crawl --resolve HOST:ADDR`
+# Site discovery (crawler/spiders/sites.py): sites linked from a province's sites are
+# probed and crawled when their identity places them in the province. Bounds:
+NIANBAO_DISCOVER_SITES = True
+NIANBAO_SITE_HOPS = 3  # province (0) → city (1) → county (2) → county department (3)
+NIANBAO_MAX_SITES = 500  # sites per province crawl, registered ones included
+NIANBAO_MAX_PAGES_PER_SITE = 20000  # pages fetched per site
 # Loopback, private, link-local and reserved addresses are refused (crawler/scope.py):
 # a real crawl stays on the public web. The sandbox and the tests, on loopback, allow them.
 NIANBAO_ALLOW_PRIVATE_ADDRESSES = False

@@ -22,6 +22,7 @@ COMMANDS = {
     "verify": "nianbao.commands.verify",
     "merge": "nianbao.commands.merge",
     "deploy": "nianbao.commands.deploy",
+    "sites": "nianbao.commands.sites",
 }
 
 

@@ -21,6 +21,10 @@ from functools import cache
 from pathlib import Path
 
 PROVINCES = (("41", "henan"), ("35", "fujian"), ("53", "yunnan"))
+# Provinces served under real-looking host names (build_world(hosted=True)): 广东, where
+# only the portal is registered and every other site must be discovered, and 湖南,
+# whose portal 广东's links as a site of another province.
+HOSTED_PROVINCES = (("44", "guangdong"), ("43", "hunan"))
 LEVELS = ("province", "city", "county", "department", "zone")
 CMS_FAMILIES = ("trs", "hanweb", "jsonapi", "static")
 STATUSES = ("ok", "not_found", "robots_disallowed", "blocked", "no_reports", "error")
@@ -44,8 +48,16 @@ class SiteSpec:
     page_size: int = 10
     # Site features: "old_reports_disallowed" (a robots-disallowed 往年年报 column),
     # "trs_page_div" (the 6-argument createPageHTML form), "octet_stream" (attachments
-    # sent as application/octet-stream), "split_columns" (one report column per body).
+    # sent as application/octet-stream), "split_columns" (one report column per body);
+    # identity variants: "site_id_text_only" (网站标识码 in the footer, no SiteIDCode meta),
+    # "no_site_id" (neither: placed by its name), "portal_title" (<title>… - 名称门户网站).
     features: tuple[str, ...] = ()
+    host: str | None = None  # served as http://host:port/ (crawl with --resolve host:address)
+    registered: bool = True  # listed by registry_entries; False: a crawl must discover it
+    # Link blocks of the home page: (kind, heading, slugs) with kind "list" (a <ul> of
+    # links named by `short` names), "select" (a <select> menu whose options hold URLs)
+    # or "sitemap" (only on the 网站地图 page /sitemap/).
+    links: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     @property
     def owner(self) -> BodySpec:
@@ -54,6 +66,17 @@ class SiteSpec:
 
 def _b(name: str, level: str, code: str) -> BodySpec:
     return BodySpec(name, level, code)
+
+
+@dataclass(frozen=True)
+class OutsiderSpec:
+    """A host a government portal links that is no government of the province: a
+    ministry, a news site, a shop. It serves a home page and a report-like trap page."""
+    slug: str
+    host: str
+    name: str
+    kind: str  # national | news | commercial
+    site_id: str = ""  # its 网站标识码 (national sites: bm…)
 
 
 SITES: tuple[SiteSpec, ...] = (
@@ -135,6 +158,67 @@ SITES: tuple[SiteSpec, ...] = (
         _b("玉溪市人民政府", "city", "5304"),
         _b("红塔区人民政府", "county", "530402"),
     ), status="error"),
+)
+
+
+# 广东 44: only www.gd.gov.cn is registered. Hops from it: cities and provincial
+# departments 1, counties, the zone and city departments 2, county departments and
+# the township 3. CMS families are today's four; see docs/sandbox.md for the
+# variants each site should take once the in-site discovery branch lands.
+HOSTED_SITES: tuple[SiteSpec, ...] = (
+    SiteSpec("guangdong", "trs", (_b("广东省人民政府", "province", "44"),), host="www.gd.gov.cn",
+             features=("portal_title",), links=(
+                 ("list", "市县政府", ("guangdong-gz", "guangdong-sg")),
+                 ("select", "省政府部门", ("guangdong-edu-gd", "guangdong-czt-gd")),
+                 ("sitemap", "省政府部门网站", ("guangdong-edu-gd", "guangdong-czt-gd", "guangdong-hrss-gd")),
+                 ("list", "友情链接", ("hunan", "moe", "southcn", "mall")),
+             )),
+    SiteSpec("guangdong-edu-gd", "hanweb", (_b("广东省教育厅", "department", "44"),), host="edu.gd.gov.cn",
+             registered=False, page_size=15),
+    SiteSpec("guangdong-czt-gd", "jsonapi", (_b("广东省财政厅", "department", "44"),), host="czt.gd.gov.cn",
+             registered=False, features=("site_id_text_only",)),
+    SiteSpec("guangdong-hrss-gd", "static", (_b("广东省人力资源和社会保障厅", "department", "44"),),
+             host="hrss.gd.gov.cn", registered=False, features=("no_site_id",)),
+    SiteSpec("guangdong-gz", "hanweb", (_b("广州市人民政府", "city", "4401"),), host="www.gz.gov.cn",
+             registered=False, page_size=15, features=("portal_title",), links=(
+                 ("list", "区县政府", ("guangdong-panyu", "guangdong-gzns")),
+                 ("list", "市政府部门", ("guangdong-jyj-gz",)),
+             )),
+    SiteSpec("guangdong-sg", "static", (_b("韶关市人民政府", "city", "4402"),), host="www.sg.gov.cn",
+             registered=False, charset="gbk", declared_charset="gbk", page_size=8, links=(
+                 ("select", "县（市、区）政府网站", ("guangdong-ruyuan",)),
+                 ("list", "部门网站", ("guangdong-czj-sg",)),
+             )),
+    SiteSpec("guangdong-jyj-gz", "trs", (_b("广州市教育局", "department", "4401"),), host="jyj.gz.gov.cn",
+             registered=False),
+    SiteSpec("guangdong-czj-sg", "hanweb", (_b("韶关市财政局", "department", "4402"),), host="czj.sg.gov.cn",
+             registered=False, features=("no_site_id",)),
+    SiteSpec("guangdong-panyu", "jsonapi", (_b("番禺区人民政府", "county", "440113"),), host="www.panyu.gov.cn",
+             registered=False, links=(
+                 ("list", "部门网站", ("guangdong-jyj-panyu",)),
+                 ("list", "镇街网站", ("guangdong-shilou-panyu",)),
+             )),
+    SiteSpec("guangdong-gzns", "static", (_b("广州南沙经济技术开发区管理委员会", "zone", "440115"),),
+             host="www.gzns.gov.cn", registered=False),
+    SiteSpec("guangdong-ruyuan", "trs", (_b("乳源瑶族自治县人民政府", "county", "440232"),), host="www.ruyuan.gov.cn",
+             registered=False, charset="gbk", declared_charset="gbk", features=("portal_title",)),
+    SiteSpec("guangdong-jyj-panyu", "static", (_b("番禺区教育局", "department", "440113"),),
+             host="jyj.panyu.gov.cn", registered=False),
+    SiteSpec("guangdong-shilou-panyu", "hanweb", (_b("石楼镇人民政府", "township", "440113"),),
+             host="shilou.panyu.gov.cn", registered=False, features=("no_site_id",)),
+    # Another province's portal: real reports, never to be archived by a crawl of 广东.
+    SiteSpec("hunan", "static", (_b("湖南省人民政府", "province", "43"),), host="www.hunan.gov.cn",
+             registered=False),
+)
+# How the site blocks name each site (市县政府 lists use short names, as portals do).
+SHORT_NAMES = {"guangdong-gz": "广州", "guangdong-sg": "韶关", "guangdong-panyu": "番禺区",
+               "guangdong-gzns": "南沙开发区", "guangdong-ruyuan": "乳源县", "guangdong-shilou-panyu": "石楼镇",
+               "guangdong-jyj-gz": "市教育局", "guangdong-jyj-panyu": "区教育局", "guangdong-czj-sg": "市财政局",
+               "hunan": "湖南省人民政府", "moe": "教育部", "southcn": "南方网", "mall": "政府采购商城"}
+OUTSIDERS: tuple[OutsiderSpec, ...] = (
+    OutsiderSpec("moe", "www.moe.gov.cn", "中华人民共和国教育部", "national", site_id="bm05000001"),
+    OutsiderSpec("southcn", "www.southcn.com", "南方网", "news"),
+    OutsiderSpec("mall", "www.gdmall-shop.com", "优选商城", "commercial"),
 )
 
 

@@ -14,7 +14,7 @@ import random
 from parsers import keys
 
 # How big a body's numbers are, by level.
-_SCALE = {"province": 40, "city": 20, "county": 6, "department": 4, "zone": 3}
+_SCALE = {"province": 40, "city": 20, "county": 6, "department": 4, "zone": 3, "township": 2}
 _APPLICANTS = keys.APPLICATION_COLUMNS[:-1]  # the six applicant columns; "total" is their sum
 # Share of applications per applicant type: natural persons file most.
 _APPLICANT_WEIGHT = {"natural_person": 1.0, "commercial": 0.25, "research": 0.03,

@@ -17,13 +17,17 @@ def page(site, title: str, main: str, crumbs: list[tuple[str, str]] = ()) -> str
     crumb = " &gt; ".join([f'<a href="/">{"首页"}</a>'] + [f'<a href="{h}">{escape(n)}</a>' for n, h in crumbs])
     nav = "".join(f'<li><a href="/{"" if i == 0 else "col" + str(i) + "/"}">{n}</a></li>' for i, n in enumerate(NAV))
     code = site.spec.owner.code.ljust(6, "0")
+    features = site.spec.features
+    # Identity variants (catalog.SiteSpec.features): where the 网站标识码 is printed, how the title ends.
+    id_meta = "" if {"no_site_id", "site_id_text_only"} & set(features) else \
+        f'<meta name="SiteName" content="{name}">\n<meta name="SiteIDCode" content="{code}0001">\n'
+    id_text = "" if "no_site_id" in features else f"网站标识码：{code}0001 "
+    full_title = f"{escape(title)} - {name}门户网站" if "portal_title" in features else f"{escape(title)}_{name}"
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset={site.declared_charset}">
-<meta name="SiteName" content="{name}">
-<meta name="SiteIDCode" content="{code}0001">
-<title>{escape(title)}_{name}</title>
+{id_meta}<title>{full_title}</title>
 <link rel="stylesheet" href="/css/style.css">
 </head>
 <body>
@@ -42,7 +46,7 @@ def page(site, title: str, main: str, crumbs: list[tuple[str, str]] = ()) -> str
 <div class="footer"><div class="wrap">
 <p><a href="/about/">关于本网</a> | <a href="/sitemap/">网站地图</a> | <a href="/contact/">联系我们</a></p>
 <p>主办：{name}办公室 承办：{name}电子政务中心</p>
-<p>网站标识码：{code}0001 ICP备案号：ICP备05012345号 公网安备 {code}02000123号</p>
+<p>{id_text}ICP备案号：ICP备05012345号 公网安备 {code}02000123号</p>
 <p><img src="/images/jiucuo.png" alt="政府网站找错"> <img src="/images/dzjg.png" alt="党政机关"></p>
 </div></div>
 </body>

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sandbox import world as world_mod
 from sandbox.faults import Fault, FaultTable
+from sandbox.outsiders import OutsiderApp
 from sandbox.response import Request, Response
 from sandbox.site import SiteApp
 
@@ -259,12 +260,15 @@ class SandboxHandle:
 
 
 def start(port: int = 0, seed: int = 0, *, slow_seconds: float = 1.5, generation: int = 0,
-          faults: FaultTable | None = None, world=None, per_site_ports: bool = False) -> SandboxHandle:
-    """Build the world (or take `world`) and serve it in a background thread."""
-    world = world or world_mod.build_world(seed, generation=generation, slow_seconds=slow_seconds)
+          faults: FaultTable | None = None, world=None, per_site_ports: bool = False,
+          hosted: bool = False) -> SandboxHandle:
+    """Build the world (or take `world`) and serve it in a background thread. `hosted`
+    adds the provinces served under host names (`handle.world.host_map()` for --resolve)."""
+    world = world or world_mod.build_world(seed, generation=generation, slow_seconds=slow_seconds, hosted=hosted)
     handle = SandboxHandle(world, faults)
     apps = [SiteApp(s, calendar_trap=bool(faults and faults.site_has(s.slug, "calendar_trap")))
             for s in world.sites]
+    apps += [OutsiderApp(o) for o in world.outsiders]
     if per_site_ports or not _can_bind_alias():
         for app in apps:
             server = _SiteServer(("127.0.0.1", 0), app, handle)

@@ -58,7 +58,7 @@ class SiteApp:
 
     def _build_routes(self) -> dict:
         site = self.site
-        routes = {"/": self._home, "/index.html": self._home, "/index.htm": self._home}
+        routes = {"/": self._home, "/index.html": self._home, "/index.htm": self._home, "/sitemap/": self._sitemap}
         if site.status != "not_found":
             for column in site.columns:
                 for path, render in self.family.listing_routes(site, column).items():
@@ -84,7 +84,7 @@ class SiteApp:
         news = "".join(f'<li><a href="{d.path}">{escape(d.title)}</a><span>{d.published}</span></li>'
                        for d in site.decoys if d.kind == "news")
         friends = ""
-        if site.spec.owner.level == "province":  # the provincial portal links its cities' sites
+        if site.spec.owner.level == "province" and not site.spec.host:  # the portal links its cities' sites
             others = [s for s in site.world.sites if s.province is site.province and s is not site]
             friends = "".join(f'<li><a href="{s.base_url}/" target="_blank">{escape(s.name)}</a></li>'
                               for s in others)
@@ -92,9 +92,38 @@ class SiteApp:
                 f'<div class="zwgk"><h2>政务公开</h2><ul>{col_links}'
                 f'<li><a href="/col1/">政策文件</a></li></ul></div>\n'
                 f'<div class="links"><h2>友情链接</h2><ul>{friends}</ul></div>')
+        main += "".join(self._link_block(kind, heading, slugs) for kind, heading, slugs in site.spec.links
+                        if kind != "sitemap")
         if self.calendar_trap:
             main += '\n<div class="calendar"><a href="/calendar/?date=2024-01-01">活动日历</a></div>'
         return self._html(render_html.page(site, site.name, main))
+
+    def _link_block(self, kind: str, heading: str, slugs: tuple[str, ...]) -> str:
+        """A block of links to other sites, the way portals print them: a list under a
+        heading (市县政府, short names), or a <select> menu whose options hold the URLs."""
+        from sandbox.catalog import SHORT_NAMES
+
+        targets = [self.site.world.linked(slug) for slug in slugs]
+        if kind == "select":
+            options = "".join(f'<option value="{t.base_url}/">{escape(t.name)}</option>' for t in targets)
+            return (f'\n<div class="select-links"><select onchange="if(this.value)window.open(this.value)">'
+                    f'<option value="">{escape(heading)}</option>{options}</select></div>')
+        items = "".join(f'<li><a href="{t.base_url}/" target="_blank">{escape(SHORT_NAMES.get(t.slug, t.name))}</a></li>'
+                        for t in targets)
+        return f'\n<div class="site-links"><h2>{escape(heading)}</h2><ul>{items}</ul></div>'
+
+    def _sitemap(self) -> Response:
+        """网站地图: the site's own sections, and the sites its `sitemap` blocks name."""
+        site = self.site
+        cols = [] if site.status == "not_found" else site.registered_columns
+        own = "".join(f'<li><a href="{c.path}">{escape(c.name)}</a></li>' for c in cols)
+        main = f'<div class="sitemap"><h2>网站地图</h2><ul><li><a href="/">首页</a></li>{own}</ul>'
+        for kind, heading, slugs in site.spec.links:
+            if kind == "sitemap":
+                links = "".join(f'<li><a href="{t.base_url}/">{escape(t.name)}</a></li>'
+                                for t in map(site.world.linked, slugs))
+                main += f'<h3>{escape(heading)}</h3><ul>{links}</ul>'
+        return self._html(render_html.page(site, "网站地图", main + "</div>"))
 
     def _crumbs(self, column_key: str) -> list[tuple[str, str]]:
         column = self.site.column(column_key)

@@ -155,11 +155,13 @@ class Site:
     name = property(lambda self: self.spec.owner.name)
 
     @property
+    def host(self) -> str:
+        """The name in its URLs: a real-looking host name, or its address."""
+        return self.spec.host or (self.address if not self.port_override else "127.0.0.1")
+
+    @property
     def base_url(self) -> str:
-        if self.port_override:
-            return f"http://127.0.0.1:{self.port_override}"
-        port = self.world.port
-        return f"http://{self.address}" + (f":{port}" if port and port != 80 else "")
+        return _base_url(self)
 
     @property
     def registered_columns(self) -> list[Column]:
@@ -170,6 +172,29 @@ class Site:
         return next(c for c in self.columns if c.key == key)
 
 
+def _base_url(site) -> str:
+    if site.port_override:
+        return f"http://{site.spec.host or '127.0.0.1'}:{site.port_override}"
+    port = site.world.port
+    return f"http://{site.host}" + (f":{port}" if port and port != 80 else "")
+
+
+@dataclass(eq=False)
+class Outsider:
+    """A linked host that is no government of the province (catalog.OutsiderSpec)."""
+    spec: catalog.OutsiderSpec
+    address: str
+    world: World = field(repr=False)
+    port_override: int | None = None
+
+    slug = property(lambda self: self.spec.slug)
+    name = property(lambda self: self.spec.name)
+    host = property(lambda self: self.spec.host)
+    base_url = property(_base_url)
+    charset = "utf-8"
+    trap_path = "/news/2024/0115/report.html"
+
+
 @dataclass(eq=False)  # identity: sites and the world refer to each other
 class World:
     seed: int
@@ -178,6 +203,16 @@ class World:
     port: int | None = None
     provinces: list[Province] = field(default_factory=list)
     sites: list[Site] = field(default_factory=list)
+    outsiders: list[Outsider] = field(default_factory=list)
+
+    def host_map(self) -> dict[str, str]:
+        """{host name: address} of the sites served under host names (curl --resolve style)."""
+        return {s.spec.host: ("127.0.0.1" if s.port_override else s.address)
+                for s in [*self.sites, *self.outsiders] if s.spec.host}
+
+    def linked(self, slug: str):
+        """A site or an outsider, by slug (what the catalog's link blocks name)."""
+        return next(s for s in [*self.sites, *self.outsiders] if s.slug == slug)
 
     @property
     def reports(self) -> list[Report]:
@@ -215,12 +250,25 @@ class World:
         return report
 
 
-def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5) -> World:
+# First loopback address of the hosted sites and of the outsiders (the three IP
+# provinces use 127.0.1.1 upwards).
+HOSTED_FIRST, OUTSIDER_FIRST = 20, 60
+
+
+def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5, hosted: bool = False) -> World:
+    """The three IP-addressed provinces; with `hosted`, also 广东 and 湖南 under host names
+    (their sites come after, so the others' addresses, ids and bytes do not change)."""
     world = World(seed=seed, generation=generation, slow_seconds=slow_seconds)
     d = catalog.divisions()
-    world.provinces = [Province(code, slug, d["provinces"][code]) for code, slug in catalog.PROVINCES]
+    provinces = catalog.PROVINCES + (catalog.HOSTED_PROVINCES if hosted else ())
+    world.provinces = [Province(code, slug, d["provinces"][code]) for code, slug in provinces]
     counter = iter(range(1000, 10**9))
-    for n, spec in enumerate(catalog.SITES, start=1):
+    placed = list(enumerate(catalog.SITES, start=1))
+    if hosted:
+        placed += list(enumerate(catalog.HOSTED_SITES, start=HOSTED_FIRST))
+        world.outsiders = [Outsider(o, f"127.0.1.{n}", world)
+                           for n, o in enumerate(catalog.OUTSIDERS, start=OUTSIDER_FIRST)]
+    for n, spec in placed:
         province = world.province(spec.owner.code[:2])
         site = Site(spec=spec, province=province, address=f"127.0.1.{n}", world=world)
         site.bodies = [Body(b.name, b.level, b.code, spec.slug) for b in spec.bodies]
@@ -366,12 +414,18 @@ def registry_entries(handle_or_world) -> list[dict]:
     world = getattr(handle_or_world, "world", handle_or_world)
     out = []
     for s in world.sites:
+        if not s.spec.registered:
+            continue  # to be discovered from the links of the registered ones
         owner = s.spec.owner
-        columns = [s.base_url + c.path for c in s.registered_columns]
-        out.append({
+        # A hosted site is registered by its portal alone (and its domain): the rest is found.
+        columns = [] if s.spec.host else [s.base_url + c.path for c in s.registered_columns]
+        entry = {
             "slug": s.slug, "name": owner.name, "code": owner.code, "level": owner.level,
             "portal": s.base_url + "/", "columns": columns, "report_columns": list(columns),
             "province": s.province.slug, "division_code": catalog.division_code6(owner.code),
             "bodies": [b.name for b in s.bodies],
-        })
+        }
+        if s.spec.host:
+            entry["domains"] = [s.spec.host.split(".", 1)[1]]  # www.gd.gov.cn: gd.gov.cn
+        out.append(entry)
     return out

@@ -34,7 +34,7 @@ def stored(conn) -> list:
 def test_every_table_and_every_site_facet_is_counted(tmp_path):
     db = open_archive(tmp_path / "a.db")
     assert user_tables(db.conn) == set(schema.COUNTED)
-    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    metadata = yaml.safe_load((ROOT / "nianbao" / "site" / "metadata.yml").read_text(encoding="utf-8"))
     for table, conf in metadata["databases"]["archive"]["tables"].items():
         facets = [f for f in (conf or {}).get("facets") or () if isinstance(f, str)]
         assert set(facets) <= set(schema.COUNTED.get(table, ())), table

@@ -10,7 +10,7 @@ import pytest
 import sqlite_utils
 
 import parsers
-from archive.site import make_datasette
+from nianbao.site.app import make_datasette
 from archive.store import file_url
 from nianbao.cli import main
 

@@ -16,7 +16,7 @@ import json
 import pytest
 
 from archive.store import MAX_HEADERS_CHARS, MAX_STORED_HEADERS
-from crawler.scope import address_kind, resolve_hosts
+from crawler.scope import address_kind
 from tests.reliability.scope import KINDS, headers_cut, run_private, run_redirects
 
 
@@ -73,13 +73,3 @@ def test_a_real_crawl_refuses_loopback_by_literal_ip_and_by_resolved_name(tmp_pa
 ])
 def test_address_kinds(ip, kind):
     assert address_kind(ip) == kind
-
-
-@pytest.mark.parametrize("value, hosts", [
-    (None, set()), ("", set()), ({"www.zhengzhou.gov.cn": "127.0.1.1"}, {"www.zhengzhou.gov.cn"}),
-    ('{"WWW.Henan.gov.cn": "127.0.1.2"}', {"www.henan.gov.cn"}),
-    ("www.a.gov.cn=127.0.1.1,b.gov.cn=127.0.1.2", {"www.a.gov.cn", "b.gov.cn"}),
-    ("www.a.gov.cn:127.0.1.1", {"www.a.gov.cn"}),
-])
-def test_resolve_mapping_hosts(value, hosts):
-    assert resolve_hosts(value) == hosts

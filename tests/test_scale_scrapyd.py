@@ -197,3 +197,34 @@ def test_server_without_the_project_is_refused(cluster, tmp_path):
     assert out.returncode == 2
     assert f"run: nianbao deploy --scrapyd {url}" in out.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_province_found_from_its_portal_is_partitioned_over_the_nodes(cluster, multi, tmp_path):
+    """广东 under host names, only its portal registered: the discovery job finds the sites,
+    the crawl jobs partition them, and the merged archive holds every report and site."""
+    from tests.test_crawl_discovery import SITES
+
+    sandbox = server.start(seed=3, slow_seconds=0, hosted=True)
+    try:
+        entries = [e for e in world.registry_entries(sandbox) if e["province"] == "guangdong"]
+        registry = tmp_path / "registry.yml"
+        registry.write_text(yaml.safe_dump({"sites": entries, "resolve": sandbox.world.host_map()},
+                                           allow_unicode=True), encoding="utf-8")
+        db = tmp_path / "merged.db"
+        proc = nianbao("crawl", "--scrapyd", ",".join(cluster["urls"]), "--province", "广东", "--registry", registry,
+                       "--db", db, "--shards", tmp_path / "shards", "--progress", "0", *FAST,
+                       env=cluster["env"], timeout=400)
+        assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
+        assert "discovery: 13 sites of guangdong (12 found)" in proc.stderr
+        expected = {r["source"] for r in world.expected_reports(sandbox.world, "guangdong")}
+        assert {u for (u,) in q(db, "SELECT source_url FROM reports")} == expected
+        assert q(db, "SELECT slug, host, code, level, found, hop, placed_by, status, reason FROM sites"
+                     " ORDER BY slug") == SITES
+        # no host was crawled by two jobs: every snapshot's site is in exactly one shard
+        owners: dict[str, set] = {}
+        for shard in (tmp_path / "shards").glob("*.db"):
+            for (site,) in q(shard, "SELECT DISTINCT site FROM snapshots"):
+                owners.setdefault(site, set()).add(shard.name)
+        assert owners and all(len(v) == 1 for v in owners.values())
+    finally:
+        sandbox.stop()

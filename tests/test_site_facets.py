@@ -1,4 +1,4 @@
-"""Facet counts and row counts of table pages (archive/site.py's cache over an immutable
+"""Facet counts and row counts of table pages (nianbao/site/app.py's cache over an immutable
 archive): exactly what a GROUP BY over the file says, the same JSON as plain Datasette,
 answered from the cache the second time, never stale, never for SQL typed by users."""
 
@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from archive.site import archive_databases, make_datasette, warm_site
+from nianbao.site.app import archive_databases, make_datasette, warm_site
 from benchmarks import archive_generate
 
 FACETS = ("province", "year", "level", "format", "check_status")

@@ -1,4 +1,4 @@
-"""The published site (archive/site.py, metadata.yml, templates/, plugins/) through datasette.client.
+"""The published site (nianbao/site/: app.py, plugin.py, metadata.yml, templates/) through datasette.client.
 
 The archive is built from hand-made records (tests/archive_fixtures.py) so
 every expected value is known exactly.
@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from archive.site import make_datasette
+from nianbao.site.app import make_datasette
 from nianbao.cli import main
 from tests.archive_fixtures import EVIL, PT, ZMD, ZY, build_demo_archive
 

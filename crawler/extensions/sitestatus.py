@@ -53,15 +53,21 @@ class SiteStatusExtension:
             return
         try:
             statuses = Counter()
-            for slug in spider.sites:
+            finder = getattr(spider, "finder", None)
+            # A discovery-only job (crawler/scrapyd.py) looked for sites, not reports: no site verdicts.
+            for slug in () if finder is not None and finder.discover_only else spider.sites:
                 status, detail = spider.stats.status(slug)
                 s = spider.stats.sites[slug]
                 statuses[status] += 1
                 save_site_status(self.db, run_id=spider.run_id, site=slug, status=status, pages=s["pages"],
                                  reports=s["reports"], errors=s["errors"], detail=detail)
+            if finder is not None:  # the sites the crawl knows: registered, discovered, left alone
+                from archive.sites import save_sites
+
+                save_sites(self.db, finder.rows(), run_id=spider.run_id, seen_at=_now())
             if reason == "finished":
                 stats = {**spider.stats.totals(), "statuses": dict(statuses),
-                         **spider.state.get("counters", {})}
+                         **spider.state.get("counters", {}), **(finder.summary() if finder else {})}
                 finish_crawl_run(self.db, spider.run_id, finished_at=_now(), stats=stats)
         finally:
             archive_db.release(self.crawler)

@@ -30,6 +30,7 @@ from crawler.scope import OffScope
 from crawler.sitestats import SiteStats
 from crawler.spiders import hanweb, jsonapi, static, trs
 from crawler.spiders.follow import Follow
+from crawler.spiders.sites import SiteFinder
 
 # Navigation clicks allowed from a portal root before giving up on a branch:
 # root → 政务公开 → 政府信息公开 → 年报 column is 3 on most portals.
@@ -39,7 +40,7 @@ NAV_MAX_HOPS = 4
 MAX_PAGER_CHAIN = 300
 # Columns before portals, files before pages: reports are reached early, so a
 # crawl stopped half-way has archived something useful.
-PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "pager": 10, "nav": 0}
+PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "pager": 10, "sites": 5, "nav": 0}
 HTML_TYPES = ("text/html", "application/xhtml")
 CHALLENGE_STATUSES = (412,)  # anti-bot JavaScript challenges (瑞数 and the like)
 
@@ -53,6 +54,7 @@ class ReportsSpider(scrapy.Spider):
         if not province:
             raise ValueError("missing -a province=… (a name like 河南, a slug like henan, or a code like 41)")
         reg = Registry.from_file(registry)
+        self.registry = reg  # its other provinces' sites are never discovered as this one's
         self.province = reg.province(province)
         only = [slug.strip() for slug in (sites or "").split(",") if slug.strip()]
         sites = reg.sites_for(province)
@@ -67,21 +69,38 @@ class ReportsSpider(scrapy.Spider):
             matching = [s for s in sites if s.in_scope(site)]
             sites = [s if site in (s.portal, *s.columns) else _with_column(s, site) for s in matching]
             sites = sites or [_ad_hoc(site, self.province)]
-        self.sites: dict[str, Site] = {s.slug: s for s in sites}
+        self._sites: dict[str, Site] = {s.slug: s for s in sites}
         self._stats: SiteStats | None = None
+        self.finder: SiteFinder | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
+        # Sites found from links (crawler/spiders/sites.py); not for a --site crawl of one site.
+        spider.finder = SiteFinder(spider, crawler.settings)
+        spider.finder.enabled = spider.finder.enabled and not kwargs.get("site")
         return spider
 
-    def in_scope(self, url: str, slug: str | None = None) -> bool:
-        """Whether this crawl may fetch url for site `slug` (for any of its sites without
-        one: robots.txt). Asked for every request and redirect hop (crawler/scope.py)."""
+    def in_scope(self, url: str, slug: str | None = None, probe: str | None = None) -> bool:
+        """Whether this crawl may fetch url for site `slug`; without one (robots.txt, a
+        probe of a linked host), for any of its sites, or the probed host under its other
+        name (www.x.gov.cn ↔ x.gov.cn, a subdomain). Asked for every request and redirect
+        hop (crawler/scope.py)."""
         if slug in self.sites:
             return self.sites[slug].in_scope(url)
-        return any(site.in_scope(url) for site in self.sites.values())
+        if any(site.in_scope(url) for site in self.sites.values()):
+            return True
+        host = (urlsplit(url).hostname or "").lower()
+        return bool(probe) and (host == probe or host.endswith("." + probe)
+                                or host == probe.removeprefix("www.") or f"www.{host}" == probe)
+
+    @property
+    def sites(self) -> dict[str, Site]:
+        """Registered sites and those discovered so far (restored from JOBDIR state on resume)."""
+        if self.finder is not None:
+            self.finder.restore(self._sites)
+        return self._sites
 
     @property
     def stats(self) -> SiteStats:
@@ -95,7 +114,7 @@ class ReportsSpider(scrapy.Spider):
 
     async def start(self):
         for site in self.sites.values():
-            for url in site.columns:
+            for url in (() if self.finder and self.finder.discover_only else site.columns):
                 yield self._request(Follow(url, "column"), site, start=True)
             yield self._request(Follow(site.portal, "nav"), site, start=True)
 
@@ -112,9 +131,15 @@ class ReportsSpider(scrapy.Spider):
 
     def _follow(self, follows: list[Follow], response, site: Site):
         hops, chain = response.meta.get("hops", 0), response.meta.get("chain", 0)
+        finder = self.finder
         for f in follows:
             if not site.in_scope(f.url):
                 continue  # other domains: another registry entry (or nobody) covers them
+            if finder and finder.claimed_elsewhere(f.url, site):
+                yield from finder.hand_over(f, hops, chain)  # to the site whose host it is
+                continue
+            if finder and finder.over_pages(site.slug, self.stats.sites[site.slug]):
+                continue
             if f.role == "nav" and hops + 1 > NAV_MAX_HOPS:
                 continue
             if f.role == "pager" and chain + 1 > MAX_PAGER_CHAIN:
@@ -134,6 +159,9 @@ class ReportsSpider(scrapy.Spider):
     # --- responses ------------------------------------------------------------------
     def parse(self, response):
         meta = response.meta
+        if meta.get("probe") and not meta.get("site"):
+            yield from self.finder.on_probe(response)
+            return
         site = self.sites[meta["site"]]
         self.stats.page(site.slug)
         if meta.get("retry_reasons"):  # got it in the end: fetch_log says after what
@@ -169,6 +197,10 @@ class ReportsSpider(scrapy.Spider):
         column = meta.get("column") or page.is_column()
         if role in ("item", "attachment") and not column:
             return  # a decoy, notice or news item: nothing below it leads to reports
+        if self.finder:
+            yield from self.finder.on_page(page, response, site)
+            if self.finder.discover_only:
+                return
         follows = static.follow(page.links(), column=column)
         if column:
             follows += trs.follow(page) + hanweb.follow(response.text, response.url)
@@ -208,6 +240,9 @@ class ReportsSpider(scrapy.Spider):
         request = failure.request
         meta = request.meta
         slug = meta.get("site")
+        if meta.get("probe") and not slug:
+            self.finder.on_probe_failed(request, _classify_failure(failure)[0])
+            return
         if slug not in self.sites:
             return
         outcome, detail = _classify_failure(failure)

@@ -25,6 +25,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--fresh", action="store_true", help="discard a stopped crawl's state instead of resuming it")
     parser.add_argument("--progress", type=float, default=5.0, metavar="SECONDS",
                         help="seconds between progress lines (0: quiet)")
+    parser.add_argument("--resolve", action="append", default=[], metavar="HOST:ADDRESS",
+                        help="answer HOST with ADDRESS instead of DNS, like curl --resolve (repeatable)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")
     parser.add_argument("-v", "--verbose", action="store_true", help="Scrapy's INFO log on stderr")
@@ -50,6 +52,18 @@ def crawl_settings(args, jobdir: Path):
 
             raise UserError(f"-s expects NAME=VALUE, got {pair!r}")
         settings.set(name.strip(), value, priority="cmdline")
+    from crawler.registry import load_resolve
+
+    from_registry = load_resolve(getattr(args, "registry", None))  # e.g. the sandbox's host names
+    if getattr(args, "resolve", None) or from_registry:
+        from crawler.resolve import ResolveError, mapping, parse_entry
+        from nianbao.cli import UserError
+
+        try:
+            hosts = {**from_registry, **mapping(settings), **dict(parse_entry(e) for e in args.resolve)}
+        except ResolveError as exc:
+            raise UserError(str(exc)) from None
+        settings.set("NIANBAO_RESOLVE", hosts, priority="cmdline")
     return settings
 
 
@@ -120,6 +134,7 @@ def run_crawl(settings, **spider_args) -> str | None:
 
 def print_summary(db: Path) -> None:
     """The latest run's per-site statuses."""
+    import json
     import sqlite3
 
     if not db.exists():
@@ -131,9 +146,33 @@ def print_summary(db: Path) -> None:
             return
         rows = conn.execute("SELECT site, status, pages, reports, errors FROM site_status WHERE run_id = ? ORDER BY site",
                             run).fetchall()
+        stats = json.loads(conn.execute("SELECT stats FROM crawl_runs WHERE id = ?", run).fetchone()[0] or "{}")
         total = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
     finally:
         conn.close()
     print(f"run {run[0]}: {len(rows)} sites, archive holds {total} reports")
     for site, status, pages, reports, errors in rows:
         print(f"  {site:<24} {status:<18} pages {pages:>5}  reports {reports:>4}  errors {errors:>3}")
+    for line in sites_summary(stats):
+        print(line)
+
+
+def sites_summary(stats: dict) -> list[str]:
+    """The crawl's site discovery in two or three lines (from crawl_runs.stats)."""
+    if "sites_found" not in stats:
+        return []
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(stats.get("left_alone", {}).items()))
+    lines = [f"sites: {stats['sites_registered']} registered + {stats['sites_found']} found · "
+             f"{stats['sites_crawled']} crawled · {stats['sites_with_reports']} with reports · "
+             f"{stats['sites_left_alone']} left alone" + (f" ({reasons})" if reasons else "")]
+    bounds = stats.get("bounds_hit") or {}
+    if bounds:
+        said = []
+        if bounds.get("site_hops"):
+            said.append(f"{bounds['site_hops']} hosts beyond NIANBAO_SITE_HOPS")
+        if bounds.get("sites"):
+            said.append(f"{bounds['sites']} hosts beyond NIANBAO_MAX_SITES")
+        if bounds.get("pages"):
+            said.append("NIANBAO_MAX_PAGES_PER_SITE hit on " + ", ".join(sorted(bounds["pages"])))
+        lines.append("bounds hit: " + "; ".join(said))
+    return lines

@@ -5,6 +5,7 @@ own: nianbao/commands/crawl.py hands over here."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -32,7 +33,16 @@ def run_on_scrapyd(args, registry, province) -> int:
     # Paths as the nodes see them: absolute (a shared folder, or the same path on every node).
     shards_dir = str(Path(args.shards).resolve() if args.shards else db.resolve().parent / "shards")
     registry_path = str(Path(args.registry).resolve()) if args.registry else None
-    partitions = sd.partition_sites(registry.sites_for(province.slug), args.partitions)
+    hosts = _host_map(args)
+    if hosts:  # host names the nodes must resolve as this machine was told (--resolve, the registry)
+        settings.setdefault("NIANBAO_RESOLVE", json.dumps(hosts))
+    sites = registry.sites_for(province.slug)
+    discovery_shard = None
+    if settings.get("NIANBAO_DISCOVER_SITES", "True").lower() not in ("0", "false", "no"):
+        # One job finds the province's sites first; the crawl jobs then partition all of them.
+        registry_path, sites, discovery_shard = _discover(servers, province, shards_dir, registry_path, settings)
+        settings["NIANBAO_DISCOVER_SITES"] = "False"  # each site is in exactly one partition
+    partitions = sd.partition_sites(sites, args.partitions)
     jobs = sd.plan_jobs(province.slug, partitions, servers, shards_dir)
     try:
         sd.schedule_jobs(jobs, province=province.slug, registry=registry_path, settings=settings)
@@ -51,7 +61,7 @@ def run_on_scrapyd(args, registry, province) -> int:
     for job in jobs:
         print(f"  {job.name:<28} {job.close_reason or 'unknown':<10} pages {job.pages:>6}  reports {job.items:>5}"
               f"  {job.server.url}")
-    shards = [Path(j.shard) for j in jobs]
+    shards = [Path(j.shard) for j in jobs] + ([discovery_shard] if discovery_shard else [])
     if all(s.exists() for s in shards):
         from archive.merge import merge_archives
 
@@ -65,3 +75,58 @@ def run_on_scrapyd(args, registry, province) -> int:
               "run the same command again to re-crawl them", file=sys.stderr)
         return 1
     return 0
+
+
+def _host_map(args) -> dict[str, str]:
+    from crawler.registry import load_resolve
+    from crawler.resolve import ResolveError, parse_entry
+    from nianbao.cli import UserError
+
+    try:
+        return {**load_resolve(args.registry), **dict(parse_entry(e) for e in getattr(args, "resolve", None) or ())}
+    except ResolveError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _discover(servers, province, shards_dir: str, registry_path: str | None, settings: dict):
+    """Run the discovery job (portals, site lists, probes; no reports) on the first server and
+    return (registry file of every site it placed in the province, those sites, its shard)."""
+    from crawler import scrapyd as sd
+    from crawler.registry import Registry, RegistryError
+    from nianbao.cli import UserError
+    from nianbao.commands.sites import registry_of
+
+    folder = Path(shards_dir) / "discovery"  # apart from the crawl shards (one per partition)
+    folder.mkdir(parents=True, exist_ok=True)
+    registered = Registry.from_file(registry_path).sites_for(province.slug)
+    job = sd.Job(name=f"{province.slug}-discovery", sites=[s.slug for s in registered], server=servers[0],
+                 shard=str(folder / f"{province.slug}-discovery.db"))
+    try:
+        sd.schedule_jobs([job], province=province.slug, registry=registry_path,
+                         settings={**settings, "NIANBAO_DISCOVER_ONLY": "True"})
+    except sd.ScrapydError as exc:
+        raise UserError(str(exc)) from None
+    print(f"discovery job {job.jobid} on {job.server.url} → {job.shard}", file=sys.stderr, flush=True)
+    sd.wait_for([job], province.slug, interval=2.0)
+    shard = Path(job.shard)
+    if job.close_reason != "finished" or not shard.exists():
+        raise UserError(f"the discovery job {job.jobid} did not finish ({job.close_reason or 'unknown'}),"
+                        f" or its shard {shard} is not visible from here: run with NIANBAO_DISCOVER_SITES=False"
+                        " to partition the registered sites only")
+    import yaml
+
+    from crawler.registry import load_entries
+
+    # The registered entries as they are (columns, domains: a registry entry wins), then the found ones.
+    codes = {s.slug for s in registered}
+    entries = [e for e in load_entries(registry_path) if str(e.get("slug")) in codes]
+    entries += [e for e in registry_of(str(shard), province.slug)["sites"] if e["slug"] not in codes]
+    path = folder / f"{province.slug}-sites.yml"
+    path.write_text(yaml.safe_dump({"sites": entries}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    try:
+        sites = Registry.from_file(path).sites_for(province.slug)
+    except RegistryError as exc:
+        raise UserError(str(exc)) from None
+    print(f"discovery: {len(sites)} sites of {province.slug} ({len(sites) - len(registered)} found) → {path}",
+          file=sys.stderr, flush=True)
+    return str(path), sites, shard

@@ -24,7 +24,7 @@ DEMO_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_R
 def add_arguments(parser) -> None:
     parser.add_argument("--port", type=int, default=8001, help="Datasette port (default 8001)")
     parser.add_argument("--host", default="127.0.0.1", help="Datasette interface (default 127.0.0.1)")
-    parser.add_argument("--province", default="henan", help="sandbox province to crawl: henan, fujian or yunnan")
+    parser.add_argument("--province", default="henan", help="sandbox province to crawl: henan, fujian, yunnan, or guangdong (found from its portal alone)")
     parser.add_argument("--dir", default="nianbao-demo", help="where the demo archive goes (default ./nianbao-demo)")
     parser.add_argument("--seed", type=int, default=0, help="sandbox world seed")
     parser.add_argument("--slow", type=float, default=0.5, help="seconds the sandbox's slow pages wait")
@@ -49,7 +49,7 @@ def run(args) -> int:
             stale.unlink()
     workdir.mkdir(parents=True, exist_ok=True)
 
-    handle = server.start(seed=args.seed, slow_seconds=args.slow)
+    handle = server.start(seed=args.seed, slow_seconds=args.slow, hosted=True)
     try:
         try:
             province = handle.world.province(args.province)
@@ -57,7 +57,9 @@ def run(args) -> int:
             names = ", ".join(p.slug for p in handle.world.provinces)
             raise UserError(f"the sandbox has no province {args.province!r} (try {names})") from None
         registry = workdir / "sandbox-registry.yml"
-        registry.write_text(yaml.safe_dump({"sites": world.registry_entries(handle)}, allow_unicode=True,
+        # The host map of the sites served under host names goes with the registry (crawl reads it).
+        registry.write_text(yaml.safe_dump({"sites": world.registry_entries(handle),
+                                            "resolve": handle.world.host_map()}, allow_unicode=True,
                                            sort_keys=False), encoding="utf-8")
         sites = [s for s in handle.world.sites if s.province is province]
         print(f"sandbox: {len(sites)} {province.name} sites on loopback "

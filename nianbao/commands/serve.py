@@ -22,7 +22,7 @@ def run(args) -> int:
     import uvicorn
 
     from archive import ArchiveError
-    from archive.site import make_datasette, warm_site_sync
+    from nianbao.site.app import make_datasette, warm_site_sync
 
     try:
         ds = make_datasette(args.db)
@@ -30,7 +30,7 @@ def run(args) -> int:
         raise UserError(str(exc)) from None
     if not getattr(args, "no_warm", False):  # (demo calls run with db, port and host only)
         # Table counts and the default pages' facets of the immutable file, computed once
-        # before listening so that no visitor waits for them (archive/site.py).
+        # before listening so that no visitor waits for them (nianbao/site/app.py).
         print(f"nianbao: counting {args.db} and its default facets …", flush=True)
         timings = warm_site_sync(ds)
         print(f"nianbao: ready in {sum(timings.values()):.1f} s", flush=True)

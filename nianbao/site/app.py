@@ -1,7 +1,7 @@
 """Build the Datasette instance that publishes an archive (used by `nianbao serve` and the tests).
 
 The site is read-only: the file is opened immutable, SQL has a time limit, and
-metadata.yml, templates/ and plugins/ at the repository root shape the pages.
+metadata.yml, templates/ and plugin.py of this package (nianbao.site) shape the pages.
 
 Facet counts and row counts of table pages are cached (`ArchiveDatabase`): the
 file is served immutable, so the answer to the same query over the same file
@@ -29,13 +29,15 @@ from pathlib import Path
 
 import yaml
 
-from .schema import COUNTS_TABLE, FTS_CONTENT, read_counts
-from .store import check_archive_file
+from archive.schema import COUNTS_TABLE, FTS_CONTENT, read_counts
+from archive.store import check_archive_file
 
-ROOT = Path(__file__).resolve().parent.parent
-METADATA = ROOT / "metadata.yml"
-TEMPLATES = ROOT / "templates"
-PLUGINS = ROOT / "plugins"
+from . import plugin
+
+HERE = Path(__file__).resolve().parent
+METADATA = HERE / "metadata.yml"
+TEMPLATES = HERE / "templates"
+PLUGIN_NAME = "nianbao"  # the entry point's name in pyproject.toml ([project.entry-points.datasette])
 SETTINGS = {
     "sql_time_limit_ms": 3000,
     "facet_time_limit_ms": 1000,
@@ -392,6 +394,15 @@ def _facet_tables(metadata: dict, name: str) -> dict[str, list[str]]:
     }
 
 
+def register_plugin() -> None:
+    """The plugin is registered by its entry point when nianbao is installed; a checkout
+    run without installing (PYTHONPATH=.) registers it here, once."""
+    from datasette.plugins import pm
+
+    if not pm.is_registered(plugin) and pm.get_plugin(PLUGIN_NAME) is None:
+        pm.register(plugin, name=PLUGIN_NAME)
+
+
 def make_datasette(path: str | Path, *, cache: bool = True, **settings):
     """A Datasette serving one archive file immutably; raises ArchiveError for a non-archive.
     cache=False: Datasette's own database class, every count and facet computed per request."""
@@ -399,12 +410,12 @@ def make_datasette(path: str | Path, *, cache: bool = True, **settings):
 
     path = check_archive_file(path)
     fold_wal(path)
+    register_plugin()
     metadata = load_metadata(path.stem)
     ds = Datasette(
         immutables=[str(path)],
         metadata=metadata,
         template_dir=str(TEMPLATES),
-        plugins_dir=str(PLUGINS),
         settings={**SETTINGS, **settings},
     )
     if not cache:
