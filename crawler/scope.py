@@ -69,8 +69,7 @@ class ScopeMiddleware:
         parts = urlsplit(url)
         if parts.scheme not in SCHEMES:
             raise OffScope(f"out of scope: {parts.scheme}: URLs are not fetched ({url[:200]})")
-        in_scope = getattr(self._spider(spider), "in_scope", None)
-        if in_scope is not None and not in_scope(url, request.meta.get("site"), request.meta.get("probe")):
+        if not self._in_scope(request, self._spider(spider)):
             first = (request.meta.get("redirect_urls") or [url])[0]
             via = f", reached from {first[:200]}" if first != url else ""
             raise OffScope(f"out of scope: {url[:200]} is not {request.meta.get('site') or 'a site'} of this "
@@ -80,6 +79,19 @@ class ScopeMiddleware:
             for ip in await _addresses(host):
                 self._refuse(url, host, ip)
         return None
+
+    @staticmethod
+    def _in_scope(request, spider) -> bool:
+        in_scope = getattr(spider, "in_scope", None)
+        if in_scope is None:
+            return True
+        meta = request.meta
+        if meta.get("dont_obey_robotstxt") and "site" not in meta:
+            # robots.txt, asked for a request that passed here before it (this middleware
+            # runs before Scrapy's robots.txt middleware): its own host, or a site's
+            first = (meta.get("redirect_urls") or [request.url])[0]
+            return urlsplit(request.url).hostname == urlsplit(first).hostname or in_scope(request.url)
+        return in_scope(request.url, meta.get("site"), meta.get("probe"))
 
     def process_response(self, request, response, spider=None):
         ip = getattr(response, "ip_address", None)

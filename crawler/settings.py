@@ -44,8 +44,9 @@ CONCURRENT_ITEMS = 8
 
 DOWNLOADER_MIDDLEWARES = {
     # Scope and address of every request (redirect hops and robots.txt included), checked
-    # last before the download, and the response's real address first after it.
-    "crawler.scope.ScopeMiddleware": 950,
+    # first — before robots.txt is asked for its host (RobotsTxtMiddleware, 100) — and the
+    # address a response came from.
+    "crawler.scope.ScopeMiddleware": 50,
     # Conditional requests must see the final request (after redirects): near the downloader.
     "crawler.middlewares.ConditionalRequestMiddleware": 880,
     # Responses flow from high to low numbers: at 560 bodies are decompressed (590)
