@@ -230,7 +230,7 @@ def report(workdir: Path) -> tuple[list[str], bool]:
     return lines, ok_all
 
 
-def stuck(seconds: float) -> int:
+def stuck(seconds: float, what: str = "") -> int:
     """In a worker: sit `seconds` with SIGALRM blocked — what a parse stuck in a native
     call looks like to the worker's alarm (it cannot fire). Returns the worker's pid."""
     import signal
