@@ -9,7 +9,7 @@ import sqlite3
 from parsers import keys
 
 from . import permalinks as pl
-from .rows import OUTCOME_GROUPS, check_status
+from .rows import OUTCOME_GROUPS, REVIEW_SUMS, check_status
 
 CROSS_YEAR_RULE = "carried_over_last_year"  # this year's 上年结转 = last year's 结转下年度
 
@@ -80,7 +80,7 @@ def refresh_body_year(conn: sqlite3.Connection, body: str, year: int) -> None:
 def refresh_province_year(conn: sqlite3.Connection, province_code: str | None, year: int) -> None:
     if province_code is None:
         return
-    groups = list(OUTCOME_GROUPS)
+    groups = list(OUTCOME_GROUPS) + list(REVIEW_SUMS)
     row = conn.execute(
         f"SELECT max(province), count(*), {', '.join(f'sum({g})' for g in groups)} FROM report_outcomes"
         " WHERE province_code = ? AND year = ?",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from parsers import keys
 
 from . import permalinks as pl
+from .rows import is_uncertain
 
 APPLICANTS = keys.APPLICATION_COLUMNS[:-1]
 HANDLED_SIDES = ("new_received", "carried_over", "handled_total", "carried_forward")
@@ -70,6 +71,7 @@ class _Values:
             "anchor": pl.cell_anchor(table, row, col),
             "path": pl.cell_path(self.report, table, row, col),
             "failed": self.failed.get((table, row, col), []),
+            "uncertain": cell is not None and is_uncertain(cell["value"], cell["raw"]),
         }
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from . import crossyear
+from . import crossyear, versions
 from .schema import SCHEMA_VERSION
 from .sites import merge_sites
 from .store import ArchiveError, check_archive_file, open_archive, read_only_column, transaction
@@ -129,6 +129,10 @@ def _merge_attached(conn: sqlite3.Connection) -> dict:
                coalesce(m.snapshot_id, '')))""")
     conn.execute("CREATE INDEX temp.incoming_id ON incoming(id)")
     ids = "(SELECT id FROM temp.incoming)"
+    for (rid,) in conn.execute("SELECT id FROM temp.incoming WHERE replaces").fetchall():
+        versions.freeze(conn, rid)  # as save_report does: pinned citations keep the replaced reading
+    if _has_table(conn, "shard", "report_versions"):
+        _copy(conn, "report_versions")
     for table in REPORT_CHILDREN:
         conn.execute(f"DELETE FROM main.[{table}] WHERE report_id IN {ids}")
     cols = _columns(conn, "reports")

@@ -175,6 +175,11 @@ def _place_of(code: str) -> Place:
     return Place(**fields)
 
 
+def short_name(name: str) -> str:
+    """The name people write without its suffix ("驻马店" for 驻马店市, "河南" for 河南省)."""
+    return _SUFFIX.sub("", name)
+
+
 def is_division_name(name: str) -> bool:
     """The full name of a division ("广州市", not "广州", not the placeholder "市辖区")."""
     return any(full for _code, full in _name_index().get(name, ()))

@@ -11,7 +11,7 @@ from datetime import date
 from parsers import keys
 
 from . import permalinks as pl
-from .regions import Place, place
+from .regions import Place, place, short_name
 
 # Outcome groups of the applications table, summed over the 总计 column.
 OUTCOME_GROUPS = {
@@ -43,11 +43,33 @@ def body_name(record: dict) -> str | None:
     return m.group(1).strip() if m and len(m.group(1).strip()) >= 2 else None
 
 
+def _ancestor_prefixes(where: Place) -> tuple[str, ...]:
+    """Names of the place's province and city as a government's name may print them
+    before its own ("河南省驻马店市人民政府"): full and short forms."""
+    out = []
+    for name in (where.province, where.city):
+        if name:
+            out.append(name)
+            short = short_name(name)
+            if short != name and len(short) >= 2:
+                out.append(short)
+    return tuple(sorted(set(out), key=len, reverse=True))
+
+
 def body_level(normalised: str, where: Place) -> str:
-    """province / city / county government, township, zone or department."""
+    """province / city / county government, township, zone or department. A people's
+    government may print its province and city before its own name."""
     own = where.county or where.city or where.province
-    if own and normalised == own + "人民政府":
-        return where.level or "department"
+    if own and normalised.endswith(own + "人民政府"):
+        rest = normalised[: -len(own + "人民政府")]
+        prefixes = _ancestor_prefixes(where)
+        while rest:
+            head = next((p for p in prefixes if rest.startswith(p) and p != own), None)
+            if head is None:
+                break
+            rest = rest[len(head):]
+        if not rest:
+            return where.level or "department"
     if _TOWNSHIP.search(normalised):
         return "township"
     if _ZONE.search(normalised):
@@ -55,15 +77,40 @@ def body_level(normalised: str, where: Place) -> str:
     return "department"
 
 
-def days_late(published: str | None, year: int) -> int | None:
-    """Days after the 31 January deadline of the following year; 0 when on time."""
+# --- Deadlines (《政府信息公开条例》) --------------------------------------------------------
+# 2008 条例 第三十一条: every body publishes its report by 31 March of the following year.
+# 2019 条例 第四十九条 (in force 2019-05-15): departments of governments at county level and
+# above by 31 January; local people's governments publish their own report by 31 March.
+# Reports on 2019 and later are published in 2020+ under the 2019 text (the spec: "under the
+# 2008 regulations (report years up to 2018)"). The 2019 text names neither townships
+# (乡镇人民政府, 街道办事处) nor zone committees (开发区管委会 …): nianbao gives them the
+# later date, 31 March — a township is a people's government, and a zone committee, a
+# dispatched organ of a government, is neither a department nor a government in the
+# text's words. So a report is called late only when it is late under every reading;
+# a body whose level is unknown gets 31 March for the same reason.
+REVISION_2019_FIRST_REPORT_YEAR = 2019
+DEPARTMENT_DEADLINE = (1, 31)  # month, day of the year after the report year
+GOVERNMENT_DEADLINE = (3, 31)
+EARLY_DEADLINE_LEVELS = ("department",)
+
+
+def deadline(year: int, level: str | None) -> date:
+    """The publication deadline of a report on `year` by a body of `level`."""
+    early = year >= REVISION_2019_FIRST_REPORT_YEAR and level in EARLY_DEADLINE_LEVELS
+    month, day = DEPARTMENT_DEADLINE if early else GOVERNMENT_DEADLINE
+    return date(int(year) + 1, month, day)
+
+
+def days_late(published: str | None, year: int, level: str | None = None) -> int | None:
+    """Days after the deadline (see `deadline`); 0 when on time; None when the publish
+    date is unknown or unreadable (unknown, never "on time")."""
     if not published:
         return None
     try:
         when = date.fromisoformat(published[:10])
     except ValueError:
         return None
-    return max(0, (when - date(year + 1, 1, 31)).days)
+    return max(0, (when - deadline(year, level)).days)
 
 
 def record_digest(record: dict) -> str:
@@ -107,7 +154,8 @@ def report_row(record: dict, body: dict, *, snapshot_id: str | None, url: str | 
         "level": body["level"],
         **{k: body[k] for k in ("province", "province_code", "city", "city_code", "county", "county_code")},
         "published": record.get("published"),
-        "days_late": days_late(record.get("published"), year),
+        "deadline": deadline(year, body["level"]).isoformat(),
+        "days_late": days_late(record.get("published"), year, body["level"]),
         "format": record.get("format"),
         "source_url": url or record.get("source"),
         "snapshot_id": snapshot_id,
@@ -188,10 +236,17 @@ def problem_rows(
     ]
 
 
+# Review/litigation counts summed per province and year (the province page's chart).
+REVIEW_SUMS = keys.REVIEW_COLUMNS
+
+
 def outcome_row(record: dict, report: dict) -> dict | None:
-    """Outcome groups of the 总计 column; None when the record has no applications table."""
-    apps = (record.get("tables") or {}).get("applications")
-    if not apps:
+    """Outcome groups of the 总计 column and the review/litigation counts; None when the
+    record has neither an applications nor a review/litigation table."""
+    tables = record.get("tables") or {}
+    apps = tables.get("applications") or {}
+    review = tables.get("review_litigation") or {}
+    if not apps and not review:
         return None
     row = {
         "report_id": report["id"],
@@ -203,7 +258,19 @@ def outcome_row(record: dict, report: dict) -> dict | None:
         values = [apps[k]["total"]["value"] for k in row_keys if k in apps and "total" in apps[k]]
         values = [v for v in values if v is not None]
         row[group] = sum(values) if values else None
+    for col in REVIEW_SUMS:
+        row[col] = (review.get(col) or {}).get("value")
     return row
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def is_uncertain(value, raw: str | None) -> bool:
+    """A printed number the parser could not read with certainty (glued digits with several
+    readings, an OCR reading the checks did not confirm): stored with value null and the
+    printed text in raw (docs/record.md). Shown as uncertain, never as a number."""
+    return value is None and bool(raw) and _DIGIT.search(raw) is not None
 
 
 def check_status(passed: int, failed: int, not_checkable: int) -> str:

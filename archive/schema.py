@@ -344,6 +344,121 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     # The sites a province crawl knows: registered, discovered, left alone (archive/sites.py).
     (9, "sites", [SITES_TABLE, SITES_INDEX] + _counters("sites", _COUNTED_V9["sites"])),
 ]
+# Deadlines as the regulations set them (archive/rows.py `deadline`): the level of a
+# government printed with its province/city before its name is recomputed, then each
+# report's deadline and days late. The rule lives in Python; these statements call it
+# through SQL functions registered by apply_schema (`_register_functions`).
+MIGRATIONS.append((10, "deadlines per level and era", [
+    "ALTER TABLE reports ADD COLUMN deadline TEXT",
+    "UPDATE bodies SET level = nianbao_body_level(name)"
+    " WHERE level IS NOT NULL AND level IS NOT nianbao_body_level(name)",
+    "UPDATE reports SET level = (SELECT b.level FROM bodies b WHERE b.id = reports.body_id)"
+    " WHERE level IS NOT (SELECT b.level FROM bodies b WHERE b.id = reports.body_id)",
+    "UPDATE reports SET deadline = nianbao_deadline(year, level),"
+    " days_late = nianbao_days_late(published, year, level)",
+]))
+# Pinned citations (archive/versions.py): a report's rows as read from one snapshot,
+# frozen just before save_report replaces them. Append-only, counted.
+_REPORT_VERSIONS = [
+    """CREATE TABLE report_versions (
+        report_id TEXT NOT NULL,
+        snapshot_id TEXT NOT NULL,
+        frozen_at TEXT NOT NULL,
+        record_sha256 TEXT,
+        data BLOB NOT NULL,
+        PRIMARY KEY (report_id, snapshot_id)
+    ) WITHOUT ROWID""",
+    *[f"CREATE TRIGGER report_versions_no_{op.lower()} BEFORE {op} ON report_versions "
+      "BEGIN SELECT RAISE(ABORT, 'report_versions are append-only'); END" for op in ("UPDATE", "DELETE")],
+    *_counters("report_versions", ()),
+]
+MIGRATIONS.append((11, "pinned report versions", _REPORT_VERSIONS))
+COUNTED["report_versions"] = ()
+
+
+def _reference_tables() -> list:
+    """The governments that must publish (package data), province spellings, and the
+    Chinese/English label of every key (archive/coverage.py, archive/labels.py)."""
+    from archive import coverage, labels
+
+    def table(name, rows, pk):
+        cols = list(rows[0])
+        create = (f"CREATE TABLE {name} ({', '.join(f'[{c}] TEXT' for c in cols)}, "
+                  f"PRIMARY KEY ({', '.join(pk)})) WITHOUT ROWID")
+        insert = f"INSERT INTO {name} VALUES ({', '.join('?' * len(cols))})"
+        return [create, (insert, [tuple(r[c] for c in cols) for r in rows]), *_counters(name, ())]
+
+    return [
+        *table("divisions", coverage.governments(), ("code",)),
+        "CREATE INDEX divisions_province ON divisions(province_code, level)",
+        *table("province_aliases", coverage.alias_rows(), ("alias",)),
+        *table("labels", labels.label_rows(), ("kind", "table_name", "key")),
+        coverage.COVERAGE_VIEW,
+        coverage.LATEST_COMPLETE_YEAR_VIEW,
+    ]
+
+
+MIGRATIONS.append((12, "divisions, province aliases, labels, coverage", _reference_tables()))
+REFERENCE_TABLES = ("divisions", "province_aliases", "labels")  # filled by migration 12, never written after
+COUNTED.update({t: () for t in REFERENCE_TABLES})
+
+
+# Short (1-2 character) searches. The trigram index cannot match fewer than three
+# characters, and LIKE scans every text (3.3 s at 1M reports). These contentless trigram
+# indexes (detail=none: which rows, no positions) hold each text padded with two
+# \x03 characters (char(3, 3)), so every character of the text starts at least one indexed
+# trigram: the rows containing "复议" are those holding a trigram that starts with
+# "复议", found as a range of the index's vocabulary (archive/shortsearch.py).
+SHORT_FTS = {"sections_short": ("sections", ("text",)), "reports_short": ("reports", ("title", "organization"))}
+
+
+def _short_fts() -> list[str]:
+    out = []
+    for fts, (table, columns) in SHORT_FTS.items():
+        cols = ", ".join(f"[{c}]" for c in columns)
+        padded = ", ".join(f"coalesce({{0}}.[{c}], '') || char(3, 3)" for c in columns)
+        new, old = padded.format("new"), padded.format("old")
+        out += [
+            f"CREATE VIRTUAL TABLE [{fts}] USING fts5({cols}, tokenize='trigram', content='', detail='none')",
+            f"CREATE VIRTUAL TABLE [{fts}_vocab] USING fts5vocab([{fts}], 'row')",
+            f"INSERT INTO [{fts}] (rowid, {cols}) SELECT rowid, {padded.format(table)} FROM [{table}]",
+            f"CREATE TRIGGER [{table}_short_ai] AFTER INSERT ON [{table}] BEGIN "
+            f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END",
+            f"CREATE TRIGGER [{table}_short_ad] AFTER DELETE ON [{table}] BEGIN "
+            f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES ('delete', old.rowid, {old}); END",
+            f"CREATE TRIGGER [{table}_short_au] AFTER UPDATE OF {cols} ON [{table}] BEGIN "
+            f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES ('delete', old.rowid, {old}); "
+            f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END",
+        ]
+    return out
+
+
+MIGRATIONS.append((13, "short search indexes", _short_fts()))
+FTS_CONTENT.update({fts: table for fts, (table, _c) in SHORT_FTS.items()})
+
+
+def _review_sums() -> list[str]:
+    """Review/litigation counts per report and their sums per province and year, so the
+    province page's chart reads a few rows instead of summing 15 cells of every report of
+    the province (1M reports: ~3 s a province)."""
+    from parsers.keys import REVIEW_COLUMNS
+
+    out = []
+    for table in ("report_outcomes", "province_year_outcomes"):
+        out += [f"ALTER TABLE {table} ADD COLUMN [{c}] NUMERIC" for c in REVIEW_COLUMNS]
+    sets = ", ".join(f"[{c}] = (SELECT value FROM cells WHERE report_id = report_outcomes.report_id"
+                     f" AND table_name = 'review_litigation' AND row_key = 'counts' AND column_key = '{c}')"
+                     for c in REVIEW_COLUMNS)
+    out.append(f"UPDATE report_outcomes SET {sets}")
+    sums = ", ".join(f"[{c}] = (SELECT sum([{c}]) FROM report_outcomes o WHERE o.province_code ="
+                     f" province_year_outcomes.province_code AND o.year = province_year_outcomes.year)"
+                     for c in REVIEW_COLUMNS)
+    out.append(f"UPDATE province_year_outcomes SET {sums}")
+    out.append("CREATE INDEX bodies_province_level ON bodies(province, level)")  # the province page's bodies
+    return out
+
+
+MIGRATIONS.append((14, "review and litigation sums, bodies by province", _review_sums()))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"
 
@@ -354,11 +469,28 @@ def applied_versions(db: sqlite_utils.Database) -> set[int]:
     return {row[0] for row in db.execute(f"SELECT version FROM {MARKER_TABLE}").fetchall()}
 
 
+def _register_functions(conn: sqlite3.Connection) -> None:
+    """Python rules that migrations apply to existing rows (one rule, one place)."""
+    from archive import rows
+    from archive.regions import place
+
+    def level(name):
+        if name is None or name.startswith(rows.UNIDENTIFIED):
+            return None
+        return rows.body_level(name, place(name))
+
+    conn.create_function("nianbao_body_level", 1, level, deterministic=True)
+    conn.create_function("nianbao_deadline", 2, lambda y, lv: rows.deadline(y, lv).isoformat(),
+                         deterministic=True)
+    conn.create_function("nianbao_days_late", 3, rows.days_late, deterministic=True)
+
+
 def apply_schema(db: sqlite_utils.Database) -> list[int]:
     """Run every migration this archive lacks; return the versions applied now."""
     if sqlite3.sqlite_version_info < MIN_SQLITE_FOR_TRIGRAM:
         raise RuntimeError(f"SQLite {sqlite3.sqlite_version} lacks the FTS5 trigram tokenizer (need 3.34+)")
     conn = db.conn
+    _register_functions(conn)
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} "
         "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
@@ -371,7 +503,10 @@ def apply_schema(db: sqlite_utils.Database) -> list[int]:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for sql in statements:
-                conn.execute(sql)
+                if isinstance(sql, tuple):  # (INSERT …, rows): reference data
+                    conn.executemany(*sql)
+                else:
+                    conn.execute(sql)
             conn.execute(
                 f"INSERT INTO {MARKER_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",
                 (version, name, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import crossyear
+from . import crossyear, versions
 from . import permalinks as pl
 from . import rows as R
 from .schema import MARKER_TABLE, SCHEMA_VERSION, applied_versions, apply_schema
@@ -301,6 +301,7 @@ def save_report(
                 return rid  # nothing new: re-ingest is a no-op
             if snapshot_id is not None and _last_seen(conn, snapshot_id) < _last_seen(conn, current[0]):
                 return rid  # an older document of this body and year: the report keeps the newer one
+            versions.freeze(conn, rid)  # the reading its pinned citations point at, before it changes
         upsert_row(conn, "bodies", body)
         upsert_row(conn, "reports", report)
         for table in ("sections", "checks", "problems", "report_outcomes"):

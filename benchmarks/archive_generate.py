@@ -23,7 +23,7 @@ import archive
 from archive import permalinks as pl
 from archive import regions
 from archive.crossyear import refresh_province_year
-from archive.rows import OUTCOME_GROUPS, days_late
+from archive.rows import OUTCOME_GROUPS, REVIEW_SUMS, days_late
 from parsers import keys
 
 DEPARTMENTS = (
@@ -151,7 +151,8 @@ def generate(path: Path, n_reports: int, *, seed: int = 1, batch: int = 2000) ->
         )
         conn.executemany("INSERT INTO sections VALUES (?,?,?,?,?,?)", sections)
         conn.executemany("INSERT INTO checks VALUES (?,?,?,?,?,?,?,?,?)", checks)
-        conn.executemany(f"INSERT INTO report_outcomes VALUES ({','.join('?' * 14)})", outcomes)
+        conn.executemany(f"INSERT INTO report_outcomes VALUES ({','.join('?' * (14 + len(REVIEW_SUMS)))})",
+                         outcomes)
         conn.execute("COMMIT")
         for rows in (reports, cells, sections, checks, outcomes, body_rows):
             rows.clear()
@@ -208,7 +209,7 @@ def generate(path: Path, n_reports: int, *, seed: int = 1, batch: int = 2000) ->
                     body["county"],
                     body["county_code"],
                     published,
-                    days_late(published, year),
+                    days_late(published, year, body["level"]),
                     fmt,
                     f"https://www.example.gov.cn/zfxxgk/{rid}.html",
                     "failed" if failed else "passed",
@@ -245,6 +246,7 @@ def generate(path: Path, n_reports: int, *, seed: int = 1, batch: int = 2000) ->
             outcome = [rid, body["province_code"], body["province"], year]
             for rows in OUTCOME_GROUPS.values():
                 outcome.append(sum(values.get(("applications", r, "total"), 0) for r in rows))
+            outcome += [values.get(("review_litigation", "counts", c)) for c in REVIEW_SUMS]
             outcomes.append(tuple(outcome))
             counts["reports"] += 1
             counts["cells"] += len(fmt_keys[fmt])

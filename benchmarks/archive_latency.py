@@ -31,7 +31,7 @@ from pathlib import Path
 from nianbao.site.app import archive_databases, make_datasette, warm_site
 
 SEARCH_TERMS = ("教育局", "沾益区", "营商环境", "乡村振兴", "人民政府办公室", "市场监督")  # trigram index
-SHORT_TERMS = ("益", "公开", "沾益", "财政")  # 1-2 characters: LIKE scan
+SHORT_TERMS = ("益", "公开", "沾益", "财政")  # 1-2 characters: the short-search index (LIKE before)
 
 
 def _q(text: str) -> str:
@@ -46,6 +46,7 @@ def page_kinds(path: Path, rng: random.Random) -> dict:
         conn.execute("SELECT id FROM reports WHERE rowid = ?", (rng.randint(1, n),)).fetchone()[0]
         for _ in range(200)
     ]
+    codes = [r[0] for r in conn.execute("SELECT DISTINCT province_code FROM province_year_outcomes")]
     conn.close()
     db = path.stem
     return {
@@ -63,6 +64,10 @@ def page_kinds(path: Path, rng: random.Random) -> dict:
         "cell permalink": lambda: f"/{db}/cells/{rng.choice(sample)},applications,granted,total",
         "yearly totals query": lambda: f"/{db}/yearly_totals.json?province={_q(rng.choice(provinces))}",
         "yearly totals, all provinces": lambda: f"/{db}/yearly_totals.json?province=",
+        # issue 13's pages: a body over the years, a province's coverage, the citation's pinned page
+        "body page (years side by side)": lambda: f"/{db}/bodies/{rng.choice(sample).rsplit('-', 1)[0]}",
+        "province page (coverage, charts, bodies)": lambda: f"/-/province/{rng.choice(codes)}",
+        "coverage view, one province": lambda: f"/{db}/coverage.json?province_code={rng.choice(codes)}",
     }
 
 

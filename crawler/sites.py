@@ -30,7 +30,7 @@ from archive import regions
 LEVELS = ("province", "city", "county", "township", "department", "zone")
 # Why a linked host is not crawled (the `sites` table's reason, the crawl's counters).
 LEFT_ALONE = ("other_province", "national", "no_identity", "not_government", "unreachable",
-              "robots", "over_sites_bound", "alias")
+              "robots", "blocked", "over_sites_bound", "alias")
 
 _META = re.compile(r"<meta\b[^>]*>", re.I)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")

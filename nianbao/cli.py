@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # command name -> module; each module lives in nianbao/commands/
@@ -41,8 +42,19 @@ def _available() -> dict[str, object]:
     return found
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("nianbao")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def build_parser(modules: dict[str, object]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nianbao", description="Archive of 政府信息公开工作年度报告")
+    parser.add_argument("--version", action="version", version=f"nianbao {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, mod in modules.items():
         p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
@@ -61,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"nianbao {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `nianbao parse … | head`: the reader has what it wanted. Point stdout at devnull so
+        # the interpreter's final flush does not raise again, and end quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141 if os.name == "posix" else 1
 
 
 if __name__ == "__main__":

@@ -54,6 +54,9 @@ def test_generator_builds_a_valid_archive(tmp_path):
         "cell permalink",
         "yearly totals query",
         "yearly totals, all provinces",
+        "body page (years side by side)",
+        "province page (coverage, charts, bodies)",
+        "coverage view, one province",
     }
     for t in timings.values():
         assert t["first"] > 0 and 0 < t["p50"] <= t["p95"] <= t["max"] and t["p95_repeat"] > 0

@@ -70,6 +70,7 @@ def test_migration_counts_an_existing_archive(tmp_path):
     triggers = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
                                          " AND name LIKE '%_count_%'")]
     assert len(triggers) == 2 * len(schema.COUNTED) + sum(map(len, schema.COUNTED.values()))
+    triggers = [t for t in triggers if t.rsplit("_count_", 1)[0] in schema._COUNTED_V7]
     for name in triggers:
         db.execute(f"DROP TRIGGER [{name}]")
     db.execute("DROP TABLE row_counts")
@@ -78,8 +79,11 @@ def test_migration_counts_an_existing_archive(tmp_path):
     assert verify_archive(path).ok  # an archive without stored counts is not damaged
 
     db = open_archive(path)
-    assert stored(db.conn) == want
-    assert count_mismatches(db.conn) == []
+    # Only migration 7's tables are counted again: tables of later migrations lose their
+    # counters with the dropped row_counts here, which no real archive older than 7 had.
+    v7 = set(schema._COUNTED_V7)
+    assert stored(db.conn) == [r for r in want if r[0] in v7]
+    assert [m for m in count_mismatches(db.conn) if m.split(" of ")[1].split(":")[0].split(".")[0] in v7] == []
     db.conn.close()
 
 

@@ -10,9 +10,9 @@ import pytest
 import sqlite_utils
 
 import parsers
-from nianbao.site.app import make_datasette
 from archive.store import file_url
 from nianbao.cli import main
+from nianbao.site.app import make_datasette
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS, REAL = FIXTURES / "seeds", FIXTURES / "real-reports"

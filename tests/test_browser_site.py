@@ -136,3 +136,35 @@ def test_chart_page(server):
     dom = look(server, "/-/chart?province=%E6%B2%B3%E5%8D%97%E7%9C%81", "chart", height=1000)
     assert '<h2 class="chart-province">河南省</h2>' in dom
     assert dom.count('<g class="bar"') == 2 and 'data-year="2020"' in dom and 'data-year="2021"' in dom
+
+
+def test_cell_page_citation(server):
+    dom = look(server, f"/demo/cells/{ZMD}-2021,applications,granted,total", "cell_citation", height=1400)
+    assert '<dd class="cite-value">99</dd>' in dom
+    assert '<dd class="cite-row">三、本年度办理结果 (一)予以公开 <span class="key">granted</span></dd>' in dom
+    pinned = re.search(r'class="pinned-link" href="http://127.0.0.1:\d+(/-/pinned/[^"]+)"', dom).group(1)
+    assert pinned.startswith(f"/-/pinned/{ZMD}-2021/") and pinned.endswith("/applications/granted/total")
+    assert re.search(r'<textarea id="cite-zh"[^>]*>驻马店经济开发区管委会：《', dom)
+    page = look(server, pinned, "cell_pinned", height=1200)
+    assert '<dd class="cite-value">99</dd>' in page and "这也是当前版本" in page
+
+
+def test_body_page(server):
+    dom = look(server, f"/demo/bodies/{ZMD}", "body", height=2400)
+    assert f'<a class="report-link" href="/demo/reports/{ZMD}-2020">{ZMD}-2020</a>' in dom
+    assert '<td class="state-on_time" data-year="2021">' in dom
+    assert re.search(r'<tr data-key="applications.granted.total">.*?>99</a>', dom, re.S)
+
+
+def test_province_page(server):
+    dom = look(server, "/-/province/henan", "province", height=2400)
+    assert '<h1 class="province-name">河南省 <span class="key">41</span></h1>' in dom
+    assert '<tr data-code="4117"><th class="gov-city">驻马店市</th>' in dom
+    assert f'<a class="body-link" href="/demo/bodies/{ZMD}">驻马店经济开发区管委会</a>' in dom
+    assert dom.count('<svg class="chart') >= 2
+
+
+def test_search_page(server):
+    dom = look(server, "/demo/search?q=%E7%BB%8F%E6%B5%8E%E5%BC%80%E5%8F%91", "search", height=1000)
+    assert dom.count('<a class="report-link" href="/demo/reports/') == 2
+    assert dom.count("<mark>经济开发</mark>") == 2

@@ -12,8 +12,8 @@ import urllib.parse
 
 import pytest
 
-from nianbao.site.app import archive_databases, make_datasette, warm_site
 from benchmarks import archive_generate
+from nianbao.site.app import archive_databases, make_datasette, warm_site
 
 FACETS = ("province", "year", "level", "format", "check_status")
 Q = urllib.parse.quote

@@ -183,3 +183,57 @@ def test_select_menus_whose_options_hold_urls():
 def test_names_from_logo_and_sponsor(html, want):
     got = S.identify(html, "www.x.com", within="44")
     assert (got and (got.name, got.code, got.level)) == want
+
+
+class _StubSpider:
+    """What SiteFinder asks of the reports spider: its sites, province, state and requests."""
+
+    def __init__(self, sites):
+        from crawler.registry import Registry, site_from_dict
+
+        self.sites = {s["slug"]: site_from_dict(s) for s in sites}
+        self.province = Registry().province("广东")
+        self.registry = None
+        self.state = {}
+        self.requested = []
+
+    def _request(self, f, site, **kw):
+        self.requested.append((f.url, f.role, site.slug))
+        return f.url
+
+
+def test_links_into_another_sites_host_go_to_that_site():
+    from scrapy.settings import Settings
+
+    from crawler.spiders.follow import Follow
+    from crawler.spiders.sites import SiteFinder
+
+    spider = _StubSpider([
+        {"slug": "guangdong", "name": "广东省人民政府", "code": "44", "level": "province",
+         "portal": "http://www.gd.gov.cn/", "domains": ["gd.gov.cn"]},
+        {"slug": "guangdong-edu-gd", "name": "广东省教育厅", "code": "44", "level": "department",
+         "portal": "http://edu.gd.gov.cn/"}])
+    finder = SiteFinder(spider, Settings())
+    gd = spider.sites["guangdong"]
+    # its own host: its own; another site's host: handed over to that site
+    assert not finder.claimed_elsewhere("http://www.gd.gov.cn/zwgk/", gd)
+    assert finder.claimed_elsewhere("http://edu.gd.gov.cn/zwgk/ndbg/", gd)
+    assert list(finder.hand_over(Follow("http://edu.gd.gov.cn/zwgk/ndbg/", "nav", "年报"), 1, 0)) == \
+        ["http://edu.gd.gov.cn/zwgk/ndbg/"]
+    assert spider.requested == [("http://edu.gd.gov.cn/zwgk/ndbg/", "nav", "guangdong-edu-gd")]
+    # a host being probed: the link waits for the probe's verdict
+    finder.state["hosts"]["xxgk.gd.gov.cn"] = {"status": "probing", "reason": ""}
+    assert finder.claimed_elsewhere("http://xxgk.gd.gov.cn/nb/", gd)
+    assert list(finder.hand_over(Follow("http://xxgk.gd.gov.cn/nb/", "column", ""), 1, 0)) == []
+    assert finder.state["hosts"]["xxgk.gd.gov.cn"]["deferred"] == [("http://xxgk.gd.gov.cn/nb/", "column", "")]
+    # a subdomain under its domains that turned out to have no identity of its own stays the province's
+    finder.state["hosts"]["xxgk.gd.gov.cn"].update(status="left_alone", reason="no_identity")
+    assert not finder.claimed_elsewhere("http://xxgk.gd.gov.cn/nb/", gd)
+    # …but another province's host never is
+    finder.state["hosts"]["www.hunan.gov.cn"] = {"status": "left_alone", "reason": "other_province"}
+    assert finder.claimed_elsewhere("http://www.hunan.gov.cn/", gd)
+    # the page bound is counted per site
+    finder.max_pages = 3
+    assert not finder.over_pages("guangdong", {"pages": 1, "pending": 1})
+    assert finder.over_pages("guangdong", {"pages": 2, "pending": 1})
+    assert finder.state["bounds"]["pages"] == {"guangdong": 1}

@@ -43,8 +43,11 @@ class ProgressExtension:
         started = [s for s in sites.values() if s["pages"] or s["errors"] or s["starts"]]
         done = sum(1 for s in started if s["pending"] <= 0)
         t = spider.stats.totals()
+        finder = getattr(spider, "finder", None)
+        found = len(finder.state["sites"]) if finder is not None else 0
         return (f"[crawl {spider.province.slug}] sites {done}/{len(spider.sites)} done"
-                f" · pages {t['pages']} · reports found {t['reports']} · errors {t['errors']}")
+                + (f" ({found} found)" if found else "")
+                + f" · pages {t['pages']} · reports found {t['reports']} · errors {t['errors']}")
 
     def report(self) -> None:
         print(self.line(), file=sys.stderr, flush=True)

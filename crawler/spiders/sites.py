@@ -228,7 +228,8 @@ class SiteFinder:
         row = self.state["hosts"].get(request.meta["probe"])
         self.state["pending"] -= 1
         if row is not None:
-            row.update(status="left_alone", reason="robots" if outcome == "robots" else "unreachable")
+            # robots.txt disallows its home page, a JavaScript challenge (never circumvented), or no answer
+            row.update(status="left_alone", reason=outcome if outcome in ("robots", "blocked") else "unreachable")
 
     def _free_slug(self, slug: str) -> str:
         taken, n, out = self.spider.sites, 2, slug

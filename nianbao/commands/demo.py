@@ -17,7 +17,8 @@ HELP = "run the whole pipeline on the sandbox: crawl a province, build the archi
 
 # The sandbox is our own server on loopback, so the demo may hurry; real crawls
 # keep the polite defaults of crawler/settings.py.
-DEMO_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+DEMO_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS=16",
+                 "CONCURRENT_REQUESTS_PER_DOMAIN=4",
                  "RETRY_TIMES=1", "NIANBAO_ALLOW_PRIVATE_ADDRESSES=True")  # the sandbox is on loopback
 
 

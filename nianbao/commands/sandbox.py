@@ -38,7 +38,7 @@ def run(args) -> int:
               f"{len(w.reports)} reports ({sum(r.expected for r in w.reports)} reachable), "
               f"{len(w.decoys)} decoys")
         for s in w.sites:
-            print(f"  {s.base_url + '/':32} {s.slug:18} {s.cms:8} {s.charset:6} {s.status:18} {s.name}")
+            print(f"  {s.base_url + '/':36} {s.slug:22} {s.cms:8} {s.charset:6} {s.status:18} {s.name}")
         hosts = w.host_map()
         if hosts:  # what a crawler must be told (nianbao crawl --resolve HOST:ADDRESS, or the registry file)
             print("host names (crawl with --resolve HOST:ADDRESS, or --registry FILE written here):")

@@ -18,6 +18,32 @@ def add_arguments(parser) -> None:
     )
 
 
+def upgrade_schema(path) -> None:
+    """The site's pages and canned queries read the newest schema (labels, coverage, the
+    short-search index …): bring an older archive up to date before it is served
+    immutable (a no-op when current; the migrations may take minutes on a large file)."""
+    import sqlite3
+
+    from archive.schema import SCHEMA_VERSION
+    from archive.store import check_archive_file, open_archive, read_only_column
+
+    path = check_archive_file(path)
+    versions = read_only_column(path, "SELECT version FROM schema_migrations", "has no schema_migrations")
+    if max(versions, default=0) >= SCHEMA_VERSION:
+        return
+    print(f"nianbao: bringing {path} up to schema {SCHEMA_VERSION} …", flush=True)
+    try:
+        db = open_archive(path, create=False)
+    except sqlite3.OperationalError as exc:  # a read-only file or folder: serve it as it is
+        print(f"nianbao: cannot update {path} ({exc}); serving it as it is: pages that need the"
+              " newer schema will say so", flush=True)
+        return
+    try:
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.conn.close()
+
+
 def run(args) -> int:
     import uvicorn
 
@@ -25,6 +51,7 @@ def run(args) -> int:
     from nianbao.site.app import make_datasette, warm_site_sync
 
     try:
+        upgrade_schema(args.db)
         ds = make_datasette(args.db)
     except ArchiveError as exc:
         raise UserError(str(exc)) from None

@@ -1,0 +1,279 @@
+"""What the site's own pages show, read from the served archive (async, Datasette's
+`db.execute`): the citation block of a report or a cell, pinned readings, a body over
+the years. Pure layout lives in archive/layout.py, labels in archive/labels.py; the
+plugin (nianbao/site/plugin.py) only routes and renders.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from . import labels as L
+from . import permalinks as pl
+from .coverage import latest_complete_year
+from .rows import is_uncertain
+from .versions import decode
+
+PINNED_PREFIX = "/-/pinned"
+
+
+def http_link(url: str | None) -> str | None:
+    """Only http(s) URLs become links: a javascript: URL must never be clickable."""
+    return url if url and re.match(r"^https?://", url) else None
+
+
+def pinned_path(report_id: str, snapshot_id: str, cell: tuple[str, str, str] | None = None) -> str:
+    path = f"{PINNED_PREFIX}/{report_id}/{snapshot_id}"
+    return path + ("/" + "/".join(cell) if cell else "")
+
+
+def report_heading(report: dict) -> str:
+    """Title, else organization, else what is known: never "None"."""
+    return (report.get("title") or report.get("organization")
+            or f"{report.get('body_name') or '未识别机关 unidentified body'} {report.get('year') or ''}年度报告".strip())
+
+
+def region_text(r: dict) -> str:
+    parts = [r.get("province")]
+    if r.get("city") and r.get("city") != r.get("province"):
+        parts.append(r["city"])
+    parts.append(r.get("county"))
+    return " ".join(p for p in parts if p) or "未定位 unplaced"
+
+
+async def rows(db, sql: str, params=()) -> list[dict]:
+    return [dict(r) for r in (await db.execute(sql, list(params))).rows]
+
+
+async def snapshot_info(db, snapshot_id: str | None) -> dict | None:
+    if not snapshot_id:
+        return None
+    found = await rows(db, "SELECT id, url, sha256, size, fetched_at, status, content_type FROM snapshots"
+                           " WHERE id = ?", [snapshot_id])
+    return found[0] if found else None
+
+
+async def body_of(db, body_id: str) -> dict:
+    found = await rows(db, "SELECT * FROM bodies WHERE id = ?", [body_id])
+    return found[0] if found else {"id": body_id, "name": None, "level": None}
+
+
+def cell_value_text(value, raw: str | None, unit: str | None = None) -> str:
+    if is_uncertain(value, raw):
+        return f"不确定 uncertain（印为 printed “{raw}”）"
+    if value is None:
+        return "空白 blank" if not raw else f"非数字 not a number（“{raw}”）"
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{text} {unit}" if unit else text
+
+
+def citation(report: dict, body: dict, snapshot: dict | None, pinned_url: str | None,
+             cell: dict | None = None) -> dict:
+    """The block a citation needs, and the citation line in Chinese and in English."""
+    heading = report_heading({**report, "body_name": body.get("name")})
+    body_name = report.get("organization") or body.get("name") or "未识别机关"
+    level = body.get("level") or report.get("level")
+    block = {
+        "body": body_name,
+        "body_id": body.get("id"),
+        "level": level,
+        "level_zh": L.zh("level", level) or "未知 unknown",
+        "region": region_text(report),
+        "year": report.get("year"),
+        "title": report.get("title"),
+        "heading": heading,
+        "published": report.get("published"),
+        "deadline": report.get("deadline"),
+        "days_late": report.get("days_late"),
+        "source_url": report.get("source_url"),
+        "source_link": http_link(report.get("source_url")),
+        "snapshot": snapshot,
+        "pinned_url": pinned_url,
+        "cell": None,
+    }
+    where_zh = where_en = ""
+    if cell is not None:
+        t, r, c = cell["table_name"], cell["row_key"], cell["column_key"]
+        fmt = report.get("format")
+        shown = cell_value_text(cell.get("value"), cell.get("raw"), cell.get("unit"))
+        block["cell"] = {
+            **cell,
+            "table_label": L.table_label(t),
+            "row_label": L.row_label(t, r) if t != "review_litigation" else "",
+            "column_label": L.column_label(t, c, fmt),
+            "uncertain": is_uncertain(cell.get("value"), cell.get("raw")),
+            "shown": shown,
+        }
+        where_zh = f"，{L.cell_label(t, r, c, fmt)}：{shown}（原文“{cell.get('raw') or ''}”）"
+        where_en = f", {t} / {r} / {c} = {shown} (printed \"{cell.get('raw') or ''}\")"
+    snap_zh = snap_en = ""
+    if snapshot:
+        snap_zh = f"；快照 SHA-256 {snapshot['sha256']}，抓取于 {snapshot['fetched_at']}"
+        snap_en = f"; snapshot SHA-256 {snapshot['sha256']}, fetched {snapshot['fetched_at']}"
+    title = report.get("title") or heading
+    source = report.get("source_url") or "—"
+    today = date.today().isoformat()
+    block["zh"] = (f"{body_name}：《{title}》（{report.get('year')}年度）{where_zh}。原文：{source}{snap_zh}。"
+                   f"年报存档 nianbao：{pinned_url or '—'}（{today}访问）")
+    block["en"] = (f"{body_name}, \"{title}\" (report year {report.get('year')}){where_en}. Source: {source}"
+                   f"{snap_en}. nianbao archive: {pinned_url or '—'} (accessed {today}).")
+    return block
+
+
+async def reading(db, report_id: str, snapshot_id: str) -> dict | None:
+    """The report as read from one snapshot: frozen in report_versions, or still the current
+    rows (archive/versions.py). {"report", "cells", "checks", "frozen"} or None."""
+    frozen = await rows(db, "SELECT data FROM report_versions WHERE report_id = ? AND snapshot_id = ?",
+                        [report_id, snapshot_id])
+    if frozen:
+        return {**decode(frozen[0]["data"]), "frozen": True}
+    current = await rows(db, "SELECT * FROM reports WHERE id = ? AND snapshot_id = ?", [report_id, snapshot_id])
+    if not current:
+        return None
+    cells = await rows(db, "SELECT table_name, row_key, column_key, value, raw, unit FROM cells"
+                           " WHERE report_id = ?", [report_id])
+    checks = await rows(db, "SELECT id, rule, table_name, column_key, status, left_value, right_value, detail"
+                            " FROM checks WHERE report_id = ?", [report_id])
+    return {"report": current[0], "cells": cells, "checks": checks, "frozen": False}
+
+
+async def current_report(db, report_id: str) -> dict | None:
+    found = await rows(db, "SELECT * FROM reports WHERE id = ?", [report_id])
+    return found[0] if found else None
+
+
+def changed_cells(pinned: list[dict], current: list[dict]) -> list[dict]:
+    """Cells whose value or printed text differ between a pinned reading and the current one."""
+    now = {(c["table_name"], c["row_key"], c["column_key"]): c for c in current}
+    was = {(c["table_name"], c["row_key"], c["column_key"]): c for c in pinned}
+    out = []
+    for key in sorted(set(now) | set(was)):
+        a, b = was.get(key), now.get(key)
+        if a is None or b is None or (a["value"], a["raw"]) != (b["value"], b["raw"]):
+            out.append({"key": key, "label": L.cell_label(*key), "path": pl.cell_path("", *key)[1:],
+                        "pinned": a and cell_value_text(a["value"], a["raw"], a.get("unit")),
+                        "current": b and cell_value_text(b["value"], b["raw"], b.get("unit"))})
+    return out
+
+
+# --- a body over the years ------------------------------------------------------------
+
+def _number(v):
+    return v if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def year_on_year(prev, now) -> str:
+    a, b = _number(prev), _number(now)
+    if a is None or b is None:
+        return ""
+    d = b - a
+    if d == 0:
+        return "±0"
+    text = f"{d:+g}" if isinstance(d, float) else f"{d:+d}"
+    return text + (f" ({d / a:+.0%})" if a else "")
+
+
+async def body_years(db, body_id: str, today: date | None = None) -> dict:
+    """All reports of a body by year, side by side: the template's rows against the years."""
+    reports = await rows(db, "SELECT * FROM reports WHERE body_id = ? ORDER BY year", [body_id])
+    if not reports:
+        return {"years": [], "rows": [], "reports": []}
+    ids = [r["id"] for r in reports]
+    marks = ",".join("?" * len(ids))
+    cells = await rows(db, f"SELECT report_id, table_name, row_key, column_key, value, raw, unit FROM cells"
+                           f" WHERE report_id IN ({marks})", ids)
+    failed = await rows(db, f"SELECT report_id, rule, table_name, column_key, left_value, right_value FROM checks"
+                            f" WHERE report_id IN ({marks}) AND status = 'failed' ORDER BY report_id, rule", ids)
+    by_year = {r["year"]: r for r in reports}
+    last = max(max(by_year), latest_complete_year(today))
+    years = list(range(min(by_year), last + 1))
+    grid: dict[tuple, dict[int, dict]] = {}
+    year_of = {r["id"]: r["year"] for r in reports}
+    for c in cells:
+        grid.setdefault((c["table_name"], c["row_key"], c["column_key"]), {})[year_of[c["report_id"]]] = c
+    out_rows = []
+    for key in [k for k in L.cell_columns() if k in grid] + sorted(k for k in grid if k not in L.cell_columns()):
+        per_year, prev = [], None
+        for y in years:
+            c = grid[key].get(y)
+            slot = None
+            if c is not None:
+                slot = {
+                    "value": c["value"], "raw": c["raw"], "unit": c["unit"],
+                    "uncertain": is_uncertain(c["value"], c["raw"]),
+                    "change": year_on_year(prev["value"] if prev else None, c["value"]),
+                    "path": pl.cell_path(by_year[y]["id"], *key),
+                }
+            per_year.append(slot)
+            prev = c if c is not None else None
+        out_rows.append({"key": ".".join(key), "table": key[0], "table_label": L.table_label(key[0]),
+                         "label": L.row_column_label(*key), "years": per_year})
+    status = []
+    for y in years:
+        r = by_year.get(y)
+        if r is None:
+            due = (today or date.today()) > date(y + 1, 3, 31)
+            status.append({"year": y, "report": None, "state": "missing" if due else "not_yet_due"})
+            continue
+        state = "unknown_date" if r["days_late"] is None else ("late" if r["days_late"] > 0 else "on_time")
+        fails = [f for f in failed if f["report_id"] == r["id"]]
+        status.append({
+            "year": y, "report": r, "state": state, "state_zh": L.zh("coverage", state),
+            "failed": [f for f in fails if f["rule"] != "carried_over_last_year"],
+            "cross_year": [f for f in fails if f["rule"] == "carried_over_last_year"],
+        })
+    for s in status:
+        s.setdefault("state_zh", L.zh("coverage", s["state"]))
+    return {"years": years, "rows": out_rows, "status": status, "reports": reports}
+
+
+# --- the archived original, downloaded as itself ----------------------------------------
+
+MEDIA = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".doc": "application/msword",
+    ".html": "text/html",
+    ".txt": "text/plain",
+}
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
+
+
+def sniff_extension(body: bytes, content_type: str | None) -> str:
+    """What the bytes are (their own signature first, the server's Content-Type second)."""
+    head = body[:2048]
+    if head.startswith(b"%PDF"):
+        return ".pdf"
+    if head.startswith(b"PK\x03\x04") and (b"word/" in body[:65536] or b"[Content_Types].xml" in head):
+        return ".docx"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return ".doc"
+    ctype = (content_type or "").lower()
+    for ext, media in MEDIA.items():
+        if media in ctype:
+            return ext
+    lowered = head.lstrip().lower()
+    if b"<html" in lowered or lowered.startswith((b"<!doctype", b"<?xml", b"<head", b"<body", b"<table")):
+        return ".html"
+    return ".txt"
+
+
+def original_filename(url: str, headers: dict, ext: str, fallback: str) -> str:
+    """The document's own name: the server's Content-Disposition filename, else the last
+    part of its URL; with the extension its bytes call for."""
+    from urllib.parse import unquote, urlsplit
+
+    disposition = headers.get("content-disposition") or ""
+    m = re.search(r"filename\*=(?:UTF-8'')?([^;]+)|filename=\"?([^\";]+)", disposition, re.I)
+    name = unquote((m.group(1) or m.group(2)).strip()) if m else ""
+    if not name:
+        path = urlsplit(url).path if "://" in url else url.split(":", 1)[-1]
+        name = unquote(path.rstrip("/").rsplit("/", 1)[-1])
+    name = _UNSAFE_NAME.sub("_", name).strip(" ._") or fallback
+    stem, dot, old = name.rpartition(".")
+    if dot and ("." + old.lower()) in (*MEDIA, ".htm", ".shtml", ".jsp", ".php", ".aspx"):
+        name = stem
+    if ext == ".html" and dot and old.lower() in ("htm", "shtml"):
+        return f"{stem}.{old}"
+    return name + ext
