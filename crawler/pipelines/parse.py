@@ -15,6 +15,12 @@ A worker that dies (a crash in a native library, the OOM killer) breaks the
 pool: it is replaced once per document, and a document that breaks the
 replacement too counts as a parse failure like any exception.
 
+Each parse is bounded (parsers/bounded.py): a worker's address space is limited
+(`NIANBAO_PARSE_MEMORY_MB`), each document has a deadline (`NIANBAO_PARSE_TIMEOUT`,
+an alarm in the worker) and a worker silent past it is killed with its pool, which
+is replaced. A parse failure of any kind is archived: the snapshot, with the
+failure's one line among its problems (`failed_record`), and the crawl goes on.
+
 Stored in the workers (`NIANBAO_STORE_IN_WORKERS`, default on with worker
 processes and the full pipeline chain): a worker also does what the dedupe,
 snapshot and archive pipelines would do in the reactor thread — the same step
