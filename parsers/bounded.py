@@ -14,6 +14,7 @@ Callers:
   first use (~1 s), reused, replaced when it dies or overruns.
 - the crawl's own worker pool (crawler/pipelines/parse.py) applies the same
   limits with `limit_worker` and `parse_within`, and the watchdog with `kill_pool`.
+- a worker whose parse met the memory limit (`MemoryBound`) is replaced too.
 - `failed_record(source, why)`: the record a document that could not be parsed
   leaves (not a report; the reason in its problems).
 
@@ -51,6 +52,11 @@ def timeout_s() -> float:
 
 def memory_mb() -> int:
     return int(os.environ.get("NIANBAO_PARSE_MEMORY_MB") or PARSE_MEMORY_MB)
+
+
+class MemoryBound(OverBound):
+    """A parse stopped at the memory limit: its worker is replaced (its heap, and a native
+    library that failed an allocation, are not trusted for the next document)."""
 
 
 class _Deadline(BaseException):
@@ -97,7 +103,7 @@ def parse_within(data: bytes, *, source: str, filename: str | None = None, conte
     except _Deadline:
         raise OverBound(f"{source}: parse stopped after {timeout:g} s (time limit)") from None
     except MemoryError:
-        raise OverBound(f"{source}: parse stopped at the memory limit ({_limit_mb()} MB)") from None
+        raise MemoryBound(f"{source}: parse stopped at the memory limit ({_limit_mb()} MB)") from None
     finally:
         if timed:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -164,6 +170,9 @@ class BoundedParser:
         future = self._pool().submit(fn, *args, **kwargs)
         try:
             return future.result(self.timeout + WATCHDOG_GRACE_S)
+        except MemoryBound:
+            self.replace()
+            raise
         except FutureTimeout:
             self.replace()
             raise OverBound(f"{what}: parse stopped after {self.timeout:g} s (time limit; worker killed)") \

@@ -103,9 +103,28 @@ def test_a_worker_stuck_past_its_deadline_is_killed_and_replaced(monkeypatch):
             parser.call("stuck", stuck, 60)
         record = parser.parse(GOOD.read_bytes(), source="good.html")
         assert record["year"] == 2021 and len(record["tables"]["applications"]) > 10
-        assert parser.call("after", os.getpid) != first  # a new worker
+        second = parser.call("after", os.getpid)
+        assert second != first  # a new worker
         with pytest.raises(ProcessLookupError):
             os.kill(first, 0)  # the stuck one is gone
+    finally:
+        parser.close()
+
+
+def test_a_worker_at_the_memory_limit_is_replaced():
+    """A parse that meets the memory limit: its line, then a new worker for the next document."""
+    import os
+
+    from parsers import bounded
+    from tests.reliability.bounds import GOOD
+
+    parser = bounded.BoundedParser(memory=300)
+    try:
+        first = parser.call("warm", os.getpid)
+        with pytest.raises(bounded.MemoryBound, match=r"^one_line\.pdf: parse stopped at the memory limit \(300 MB\)$"):
+            parser.parse(hostile.one_line_pdf(), source="one_line.pdf")
+        assert parser.parse(GOOD.read_bytes(), source="good.html")["year"] == 2021
+        assert parser.call("after", os.getpid) != first
     finally:
         parser.close()
 

@@ -125,7 +125,10 @@ def _store(path: str, doc: dict, timeout: float | None = None) -> dict:
     try:
         record = _parse(doc["body"], doc["url"], doc.get("filename"), doc.get("content_type"), timeout)
     except Exception as exc:  # one unparseable document must not stop a province's crawl
+        from parsers.bounded import MemoryBound
+
         out["parse_error"] = f"{type(exc).__name__}: {exc}"
+        out["spent"] = isinstance(exc, MemoryBound)  # this worker is to be replaced
         record = _failed(doc["url"], exc)
     out["report"] = archive.store(db, record, {**doc, "snapshot_id": out["snapshot_id"]})
     return out
@@ -262,10 +265,18 @@ class ParsePipeline:
             self.parse_document, body, source=url, filename=filename, content_type=content_type))
 
     async def _in_process(self, fn, *args):
+        from parsers.bounded import MemoryBound
+
         for attempt in (1, 2):
             executor = self.executor
             try:
-                return await self._watched(executor, executor.submit(fn, *args), _url(fn, args))
+                out = await self._watched(executor, executor.submit(fn, *args), _url(fn, args))
+                if isinstance(out, dict) and out.get("spent"):  # stored by the worker, at the memory limit
+                    self._replace(executor, f"a parse worker met the memory limit on {_url(fn, args)}")
+                return out
+            except MemoryBound:
+                self._replace(executor, f"a parse worker met the memory limit on {_url(fn, args)}")
+                raise
             except BrokenProcessPool:
                 if attempt == 2 or self.executor is None:
                     raise
@@ -278,17 +289,24 @@ class ParsePipeline:
     async def _watched(self, executor, future, url: str):
         """The future's result; a worker silent past its deadline (stuck in native code,
         its alarm not firing) is killed with its pool, which is replaced."""
-        from parsers.bounded import WATCHDOG_GRACE_S, kill_pool
+        from parsers.bounded import WATCHDOG_GRACE_S
         from parsers.bounds import OverBound
 
         try:
             return await asyncio.wait_for(self._wait(future), self.timeout + WATCHDOG_GRACE_S)
         except TimeoutError:
-            if self.executor is executor:
-                logger.error("a parse worker overran its time limit on %s: killing it, starting a new pool", url)
-                kill_pool(executor)
-                self.executor = self._new_executor()
+            self._replace(executor, f"a parse worker overran its time limit on {url}")
             raise OverBound(f"{url}: parse stopped after {self.timeout:g} s (time limit; worker killed)") from None
+
+    def _replace(self, executor, why: str) -> None:
+        """Kill a pool whose worker is not to be trusted and start a new one (documents
+        in flight on its other workers are retried once there, as after a crash)."""
+        from parsers.bounded import kill_pool
+
+        if executor is not None and self.executor is executor:
+            logger.error("%s: killing its pool, starting a new one", why)
+            kill_pool(executor)
+            self.executor = self._new_executor()
 
     @staticmethod
     async def _wait(future):
