@@ -2,38 +2,44 @@
 
 A multi-node crawl writes one archive per scrapyd job; `merge_archives` folds
 them into one file so that it equals the archive a single-node crawl of the
-same web would have written:
+same web would have written. Each shard snapshot goes through the one storing
+path, archive.document.store_document, as if it were fetched again:
 
-- every primary key is a permalink computed from content (archive/permalinks.py),
-  so rows are copied by key: the same snapshot, body or report from two shards
-  is one row;
-- blobs dedupe by sha256, snapshots by (URL, sha256), sightings are unioned;
-- a report found in two shards (the same body and year) keeps the document
-  `save_report` would keep: the snapshot seen last (ties: the greater snapshot id),
-  with that shard's sections, cells, checks and problems;
-- derived rows that span reports are recomputed the way `save_report` does:
-  cross-year checks and check summaries (archive/crossyear.py), and the
-  per-province-per-year outcome totals;
-- crawl runs and site statuses are unioned (a run id already present keeps its row);
-  the `sites` rows of one slug keep the one seen last (archive/sites.py).
+- its blob is read and re-hashed: bytes that do not hash to the blob's name
+  (forged or damaged) refuse the whole shard with one line, before its
+  transaction commits;
+- the snapshot and all its sightings are stored (same URL and bytes: one row);
+- instead of parsing, the shard's rows for that snapshot (its report, sections,
+  cells, checks, problems, or its "not a report" problems) are saved by
+  save_report, which decides which document a report keeps exactly as for a
+  crawl: the body's own site first, then the document seen last;
+- cross-year checks and totals are recomputed by save_report as it goes;
+- a shard's frozen report readings (pinned citations, archive/versions.py) are
+  copied; save_report freezes the destination's reading before replacing it;
+- crawl runs, site statuses and the fetch log are unioned (a row already
+  present keeps its values); the `sites` rows of one slug keep the one seen
+  last (archive/sites.py).
 
-Merging a shard twice, or the shards in another order, changes nothing.
-Each shard is merged in one transaction; every input is checked before the
-first write, so bad input leaves the destination untouched (or uncreated).
+Snapshots are taken in fetch order. Merging a shard twice, or the shards in
+another order, changes nothing. Each shard is merged in one transaction; every
+input is checked before the first write, so bad input leaves the destination
+untouched (or uncreated).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
+import zlib
 from pathlib import Path
 
-from . import crossyear, versions
+from . import crossyear
+from .document import Document, store_document
 from .schema import SCHEMA_VERSION
 from .sites import merge_sites
-from .store import ArchiveError, check_archive_file, open_archive, read_only_column, transaction
+from .store import ArchiveError, ReportRows, check_archive_file, open_archive, read_only_column, transaction
 
-# Rows hanging off a report, replaced together with it.
-REPORT_CHILDREN = ("sections", "cells", "checks", "problems", "report_outcomes")
 # Rows of a crawl run, unioned.
 RUN_TABLES = ("site_status", "fetch_log")
 
@@ -98,72 +104,94 @@ def merge_shard(db, shard: Path) -> dict:
     try:
         _create_missing_run_tables(conn)
         with transaction(db):
-            return _merge_attached(conn)
+            return _merge_attached(db, shard)
     finally:
-        conn.execute("DROP TABLE IF EXISTS temp.incoming")
         conn.execute("DETACH DATABASE shard")
 
 
-def _merge_attached(conn: sqlite3.Connection) -> dict:
-    counts = {
-        "blobs_new": _copy(conn, "blobs"),
-        "snapshots_new": _copy(conn, "snapshots"),
-        "sightings_new": _copy(conn, "sightings"),
-    }
-    _copy(conn, "problems", "WHERE report_id IS NULL")  # verdicts on snapshots that are not reports
-    _copy(conn, "bodies")
+COUNTED_TABLES = ("blobs", "snapshots", "sightings")
 
-    # The reports this shard supplies: new ones, and those whose document was seen
-    # later than the one the destination holds (save_report's rule, on the merged sightings).
-    conn.execute("DROP TABLE IF EXISTS temp.incoming")
-    conn.execute("""
-        CREATE TEMP TABLE incoming AS
-        SELECT s.id, s.body_id, s.year, s.province_code, m.id IS NOT NULL AS replaces,
-               m.province_code AS old_province_code, m.year AS old_year
-        FROM shard.reports s LEFT JOIN main.reports m ON m.id = s.id
-        WHERE m.id IS NULL OR (
-            s.snapshot_id IS NOT m.snapshot_id AND
-            (coalesce((SELECT max(seen_at) FROM main.sightings WHERE snapshot_id = s.snapshot_id), ''),
-             coalesce(s.snapshot_id, ''))
-            > (coalesce((SELECT max(seen_at) FROM main.sightings WHERE snapshot_id = m.snapshot_id), ''),
-               coalesce(m.snapshot_id, '')))""")
-    conn.execute("CREATE INDEX temp.incoming_id ON incoming(id)")
-    ids = "(SELECT id FROM temp.incoming)"
-    for (rid,) in conn.execute("SELECT id FROM temp.incoming WHERE replaces").fetchall():
-        versions.freeze(conn, rid)  # as save_report does: pinned citations keep the replaced reading
+
+def _merge_attached(db, shard: Path) -> dict:
+    conn: sqlite3.Connection = db.conn
+    before = {t: conn.execute(f"SELECT count(*) FROM main.[{t}]").fetchone()[0] for t in COUNTED_TABLES}
+    counts = {"reports_new": 0, "reports_replaced": 0}
+    snapshots = conn.execute("SELECT id, url, sha256, fetched_at, status, headers, content_type, site, site_code"
+                             " FROM shard.snapshots ORDER BY fetched_at, id").fetchall()
+    for sid, url, sha, fetched_at, status, headers, content_type, site, site_code in snapshots:
+        doc = Document(url=url, body=_blob(conn, shard, sha, url), fetched_at=fetched_at, site=site,
+                       site_code=site_code, status=status, headers=json.loads(headers or "{}"),
+                       content_type=content_type, seen=_sightings(conn, sid))
+        rows = _rows(conn, sid)
+        rid = rows.report["id"] if rows is not None and rows.report is not None else None
+        was = _current(conn, rid)
+        store_document(db, doc, parse=lambda _doc, rows=rows: rows)
+        if rid is not None and was != sid and _current(conn, rid) == sid:
+            counts["reports_replaced" if was is not None else "reports_new"] += 1
+    for t in COUNTED_TABLES:
+        counts[f"{t}_new"] = conn.execute(f"SELECT count(*) FROM main.[{t}]").fetchone()[0] - before[t]
     if _has_table(conn, "shard", "report_versions"):
-        _copy(conn, "report_versions")
-    for table in REPORT_CHILDREN:
-        conn.execute(f"DELETE FROM main.[{table}] WHERE report_id IN {ids}")
-    cols = _columns(conn, "reports")
-    names = ", ".join(f"[{c}]" for c in cols)
-    updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in cols if c != "id")
-    # An in-place upsert keeps the report's rowid, so reports_fts stays aligned (as in save_report).
-    conn.execute(f"INSERT INTO main.reports ({names}) SELECT {names} FROM shard.reports WHERE id IN {ids}"
-                 f" ON CONFLICT (id) DO UPDATE SET {updates}")
-    for table in REPORT_CHILDREN:
-        where = f"WHERE report_id IN {ids}"
-        if table == "checks":
-            where += f" AND rule != '{crossyear.CROSS_YEAR_RULE}'"  # recomputed below over all shards
-        _copy(conn, table, where, verb="INSERT")
-
-    incoming = conn.execute(
-        "SELECT body_id, year, province_code, replaces, old_province_code, old_year FROM temp.incoming"
-        " ORDER BY body_id, year").fetchall()
-    for body_id, year, *_ in incoming:
-        crossyear.refresh_body_year(conn, body_id, year)
-    stale = {(code, year) for _b, year, code, *_ in incoming}
-    stale |= {(old_code, old_year) for *_, replaces, old_code, old_year in incoming if replaces}
-    for code, year in sorted(stale, key=lambda k: (k[0] or "", k[1])):
-        crossyear.refresh_province_year(conn, code, year)
-    counts["reports_new"] = sum(1 for row in incoming if not row[3])
-    counts["reports_replaced"] = sum(1 for row in incoming if row[3])
+        _copy(conn, "report_versions")  # the shard's pinned readings (save_report froze the destination's)
     counts["crawl_runs_new"] = _copy(conn, "crawl_runs")
     for table in RUN_TABLES:
         if _has_table(conn, "shard", table):
             _copy(conn, table)
     counts["sites_changed"] = merge_sites(conn)
     return counts
+
+
+def _blob(conn: sqlite3.Connection, shard: Path, sha: str, url: str) -> bytes:
+    """The snapshot's bytes, re-hashed: ArchiveError when they are not what the shard says."""
+    row = conn.execute("SELECT encoding, data FROM shard.blobs WHERE sha256 = ?", (sha,)).fetchone()
+    try:
+        if row is None or row[0] != "zlib":
+            raise ValueError("missing" if row is None else f"unknown encoding {row[0]!r}")
+        body = zlib.decompress(row[1])
+    except (ValueError, zlib.error, TypeError) as exc:
+        raise ArchiveError(f"{shard}: the blob of {url} is unreadable ({exc}): shard refused") from None
+    if hashlib.sha256(body).hexdigest() != sha:
+        raise ArchiveError(f"{shard}: the blob of {url} does not hash to its name {sha[:16]}… (forged or damaged):"
+                           " shard refused, nothing merged from it")
+    return body
+
+
+def _sightings(conn: sqlite3.Connection, sid: str) -> tuple:
+    return tuple(conn.execute("SELECT seen_at, status, headers FROM shard.sightings WHERE snapshot_id = ?"
+                              " ORDER BY seen_at", (sid,)).fetchall())
+
+
+def _current(conn: sqlite3.Connection, rid: str | None) -> str | None:
+    if rid is None:
+        return None
+    row = conn.execute("SELECT snapshot_id FROM main.reports WHERE id = ?", (rid,)).fetchone()
+    return row[0] if row else None
+
+
+def _dicts(conn: sqlite3.Connection, sql: str, args: tuple) -> list[dict]:
+    cur = conn.execute(sql, args)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _rows(conn: sqlite3.Connection, sid: str) -> ReportRows | None:
+    """What the shard archived from this snapshot, as save_report's rows (None: nothing)."""
+    reports = _dicts(conn, "SELECT * FROM shard.reports WHERE snapshot_id = ?", (sid,))
+    if not reports:
+        problems = _dicts(conn, "SELECT * FROM shard.problems WHERE snapshot_id = ? AND report_id IS NULL", (sid,))
+        return ReportRows(None, problems=problems) if problems else None
+    report = reports[0]
+    rid = (report["id"],)
+    body = _dicts(conn, "SELECT * FROM shard.bodies WHERE id = ?", (report["body_id"],))[0]
+    outcome = _dicts(conn, "SELECT * FROM shard.report_outcomes WHERE report_id = ?", rid)
+    return ReportRows(
+        report, body,
+        sections=_dicts(conn, "SELECT * FROM shard.sections WHERE report_id = ?", rid),
+        cells=_dicts(conn, "SELECT * FROM shard.cells WHERE report_id = ?", rid),
+        # cross-year checks are recomputed over the merged archive by save_report
+        checks=_dicts(conn, "SELECT * FROM shard.checks WHERE report_id = ? AND rule != ?",
+                      (*rid, crossyear.CROSS_YEAR_RULE)),
+        problems=_dicts(conn, "SELECT * FROM shard.problems WHERE report_id = ?", rid),
+        outcome=outcome[0] if outcome else None)
 
 
 def _has_table(conn: sqlite3.Connection, schema: str, table: str) -> bool:

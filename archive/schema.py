@@ -459,6 +459,9 @@ def _review_sums() -> list[str]:
 
 
 MIGRATIONS.append((14, "review and litigation sums, bodies by province", _review_sums()))
+# The division code of the site a snapshot was fetched from: a report's current
+# version comes from its own body's site first (archive/store.py, source_rank).
+MIGRATIONS.append((15, "snapshot site codes", ["ALTER TABLE snapshots ADD COLUMN site_code TEXT"]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"
 
@@ -501,6 +504,11 @@ def apply_schema(db: sqlite_utils.Database) -> list[int]:
         if version in done:
             continue
         conn.execute("BEGIN IMMEDIATE")
+        # Another process may have applied it since `done` was read (concurrent first
+        # opens of a new archive): checked again under the write lock.
+        if conn.execute(f"SELECT 1 FROM {MARKER_TABLE} WHERE version = ?", (version,)).fetchone():
+            conn.execute("ROLLBACK")
+            continue
         try:
             for sql in statements:
                 if isinstance(sql, tuple):  # (INSERT …, rows): reference data

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import operator
+import os
 import sqlite3
 import zlib
-from collections.abc import Iterable
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
@@ -72,6 +72,8 @@ def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Datab
             if f.read(16) != SQLITE_MAGIC:
                 raise ArchiveError(f"{path} is not an SQLite database")
     conn = sqlite3.connect(str(path), isolation_level=None)
+    # Before anything else: concurrent first opens wait for each other's schema writes.
+    conn.execute("PRAGMA busy_timeout=10000")
     db = sqlite_utils.Database(conn)
     try:
         names = set(db.table_names())
@@ -93,7 +95,6 @@ def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Datab
     # consistent; a power cut may lose the last commits, which a crawl re-fetches.
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=10000")
     apply_schema(db)
     return db
 
@@ -115,10 +116,12 @@ def transaction(db: sqlite_utils.Database):
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk rolls back the transaction)
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict], *, verb: str = "INSERT") -> None:
@@ -185,8 +188,10 @@ def save_snapshot(
     status: int = 200,
     headers: dict | None = None,
     site: str | None = None,
+    site_code: str | None = None,
 ) -> tuple[str, bool]:
-    """Record one fetch. Same URL and bytes as before: a sighting, (id, False)."""
+    """Record one fetch. Same URL and bytes as before: a sighting, (id, False).
+    site_code: the division code of the site it came from (None: a local file, an ad-hoc URL)."""
     import hashlib
 
     sha = hashlib.sha256(body).hexdigest()
@@ -199,23 +204,12 @@ def save_snapshot(
                 "INSERT OR IGNORE INTO blobs (sha256, size, encoding, data) VALUES (?, ?, 'zlib', ?)",
                 (sha, len(body), zlib.compress(body, 6)),
             )
-            conn.execute(
-                "INSERT INTO snapshots (id, url, sha256, size, fetched_at, status, headers, content_type,"
-                " etag, last_modified, site) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sid,
-                    url,
-                    sha,
-                    len(body),
-                    fetched_at,
-                    status,
-                    headers_text,
-                    lower.get("content-type"),
-                    lower.get("etag"),
-                    lower.get("last-modified"),
-                    site,
-                ),
-            )
+            row = {"id": sid, "url": url, "sha256": sha, "size": len(body), "fetched_at": fetched_at,
+                   "status": status, "headers": headers_text, "content_type": lower.get("content-type"),
+                   "etag": lower.get("etag"), "last_modified": lower.get("last-modified"), "site": site}
+            if site_code is not None:  # (a column since migration 15)
+                row["site_code"] = site_code
+            insert_rows(conn, "snapshots", [row])
         conn.execute(
             "INSERT OR IGNORE INTO sightings (snapshot_id, seen_at, status, headers) VALUES (?, ?, ?, ?)",
             (sid, fetched_at, status, headers_text),
@@ -252,13 +246,6 @@ def read_snapshot_body(db: sqlite_utils.Database, snapshot_id: str) -> bytes:
     return zlib.decompress(row[0])
 
 
-def _last_seen(conn: sqlite3.Connection, snapshot_id: str | None) -> tuple[str, str]:
-    if snapshot_id is None:
-        return ("", "")
-    row = conn.execute("SELECT max(seen_at) FROM sightings WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
-    return (row[0] or "", snapshot_id)
-
-
 # --- reports --------------------------------------------------------------------------
 
 
@@ -269,23 +256,74 @@ def is_report(record: dict) -> bool:
     return R.body_name(record) is not None or any((record.get("tables") or {}).values())
 
 
-def save_report(
-    db: sqlite_utils.Database, record: dict, *, snapshot_id: str | None, url: str | None
-) -> str | None:
-    """Upsert a parsed record; return the report permalink, or None for a non-report."""
+NOT_A_REPORT = "not a report: no report year, or neither issuing body nor tables found"
+
+
+@dataclass
+class ReportRows:
+    """What one document says, as archive rows: a report and the rows hanging off it, or
+    (report None) the problems of a snapshot that is not a report. Built from a parsed
+    record (`report_rows`), or read from a shard archive by merge (archive/merge.py)."""
+
+    report: dict | None
+    body: dict | None = None
+    sections: list = field(default_factory=list)
+    cells: list = field(default_factory=list)
+    checks: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    outcome: dict | None = None
+
+
+def report_rows(record: dict, *, snapshot_id: str | None, url: str | None) -> ReportRows:
     if not is_report(record):
-        if snapshot_id is not None:
-            problems = [
-                "not a report: no report year, or neither issuing body nor tables found",
-                *(record.get("problems") or []),
-            ]
-            with transaction(db) as conn:
-                insert_rows(
-                    conn, "problems", R.problem_rows(problems, snapshot=snapshot_id), verb="INSERT OR IGNORE"
-                )
-        return None
+        problems = [NOT_A_REPORT, *(record.get("problems") or [])]
+        return ReportRows(None, problems=R.problem_rows(problems, snapshot=snapshot_id) if snapshot_id else [])
     body = R.body_row(R.body_name(record), url=url or record.get("source"))
     report = R.report_row(record, body, snapshot_id=snapshot_id, url=url)
+    rid = report["id"]
+    return ReportRows(report, body, R.section_rows(record, rid), R.cell_rows(record, rid), R.check_rows(record, rid),
+                      R.problem_rows(record.get("problems") or [], report=rid), R.outcome_row(record, report))
+
+
+def source_rank(site_code: str | None, body: dict) -> int:
+    """How much a document's site speaks for a body: 2 the body's own division's site,
+    1 a site of a division above it (a city portal carrying its counties), 0 elsewhere
+    (another division, a local file, an ad-hoc URL)."""
+    own = body.get("county_code") or body.get("city_code") or body.get("province_code")
+    if not site_code or not own:
+        return 0
+    if site_code == own:
+        return 2
+    return 1 if own.startswith(site_code) else 0
+
+
+def _standing(conn: sqlite3.Connection, snapshot_id: str | None, body: dict) -> tuple[int, str, str]:
+    """(source rank, last fetch time, id) of a report's document: the greater wins.
+    Fetch times are the crawl's or ingest's clock, never a file's modification time."""
+    if snapshot_id is None:
+        return (0, "", "")
+    row = conn.execute("SELECT s.site_code, (SELECT max(seen_at) FROM sightings WHERE snapshot_id = s.id)"
+                       " FROM snapshots s WHERE s.id = ?", (snapshot_id,)).fetchone()
+    if row is None:
+        return (0, "", snapshot_id)
+    return (source_rank(row[0], body), row[1] or "", snapshot_id)
+
+
+def save_report(
+    db: sqlite_utils.Database, record: dict | ReportRows, *, snapshot_id: str | None, url: str | None
+) -> str | None:
+    """Upsert a parsed record (or its rows); return the report permalink, or None for a non-report.
+
+    A report keeps one current document: the one from the body's own site first, then
+    the one fetched last (`_standing`). A document that loses to one from a site
+    closer to the body is kept as a snapshot and flagged as a copy (a problem on it)."""
+    rows = record if isinstance(record, ReportRows) else report_rows(record, snapshot_id=snapshot_id, url=url)
+    if rows.report is None:
+        if rows.problems:
+            with transaction(db) as conn:
+                insert_rows(conn, "problems", rows.problems, verb="INSERT OR IGNORE")
+        return None
+    body, report = rows.body, rows.report
     rid = report["id"]
     with transaction(db) as conn:
         current = conn.execute(
@@ -299,21 +337,25 @@ def save_report(
                 report["source_url"],
             ):
                 return rid  # nothing new: re-ingest is a no-op
-            if snapshot_id is not None and _last_seen(conn, snapshot_id) < _last_seen(conn, current[0]):
-                return rid  # an older document of this body and year: the report keeps the newer one
+            new, old = _standing(conn, snapshot_id, body), _standing(conn, current[0], body)
+            if snapshot_id is not None and new < old:
+                if new[0] < old[0]:
+                    _flag(conn, snapshot_id, COPY_PROBLEM, rid, body)
+                return rid  # an older document, or one from farther away: the report keeps its own
             versions.freeze(conn, rid)  # the reading its pinned citations point at, before it changes
+        if snapshot_id is not None and _foreign(conn, snapshot_id, body):
+            _flag(conn, snapshot_id, FOREIGN_PROBLEM, rid, body)
         upsert_row(conn, "bodies", body)
         upsert_row(conn, "reports", report)
         for table in ("sections", "checks", "problems", "report_outcomes"):
             conn.execute(f"DELETE FROM {table} WHERE report_id = ?", (rid,))
         conn.execute("DELETE FROM cells WHERE report_id = ?", (rid,))
-        insert_rows(conn, "sections", R.section_rows(record, rid))
-        insert_rows(conn, "cells", R.cell_rows(record, rid))
-        insert_rows(conn, "checks", R.check_rows(record, rid))
-        insert_rows(conn, "problems", R.problem_rows(record.get("problems") or [], report=rid))
-        outcome = R.outcome_row(record, report)
-        if outcome:
-            insert_rows(conn, "report_outcomes", [outcome])
+        insert_rows(conn, "sections", rows.sections)
+        insert_rows(conn, "cells", rows.cells)
+        insert_rows(conn, "checks", rows.checks)
+        insert_rows(conn, "problems", rows.problems)
+        if rows.outcome:
+            insert_rows(conn, "report_outcomes", [rows.outcome])
         crossyear.refresh_body_year(conn, body["id"], report["year"])
         stale = {(report["province_code"], report["year"])}
         if current is not None:
@@ -321,6 +363,24 @@ def save_report(
         for province_code, year in stale:
             crossyear.refresh_province_year(conn, province_code, year)
     return rid
+
+
+COPY_PROBLEM = "copy: claims report {rid} of {body}, from a site that is not the body's own; kept, not current"
+FOREIGN_PROBLEM = ("from another division's site: report {rid} of {body} has no document from the body's own"
+                   " site yet; one from there will replace it")
+
+
+def _foreign(conn: sqlite3.Connection, snapshot_id: str, body: dict) -> bool:
+    """From a registered site of a division that is neither the body's nor above it."""
+    row = conn.execute("SELECT site_code FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+    own = body.get("county_code") or body.get("city_code") or body.get("province_code")
+    return bool(row and row[0] and own) and source_rank(row[0], body) == 0
+
+
+def _flag(conn: sqlite3.Connection, snapshot_id: str, text: str, rid: str, body: dict) -> None:
+    """A problem on the document's snapshot (the report's own problems are the parse's)."""
+    row = R.problem_rows([text.format(rid=rid, body=body["name"])], snapshot=snapshot_id)[0]
+    insert_rows(conn, "problems", [{**row, "id": pl.problem_id(snapshot_id, 1000)}], verb="INSERT OR REPLACE")
 
 
 # --- crawl runs -----------------------------------------------------------------------
@@ -374,49 +434,31 @@ def finish_crawl_run(db: sqlite_utils.Database, run_id: str, *, finished_at: str
         )
 
 
-# --- ingest ---------------------------------------------------------------------------
+MB = 1 << 20
+MIN_FREE_MB = 64  # what a writer leaves free: see low_space
 
 
-def _files(paths: Iterable[str | Path]) -> list[Path]:
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(f for f in sorted(p.rglob("*")) if f.is_file() and not f.name.startswith("."))
-        else:
-            out.append(p)
-    return out
+def low_space(db: str | Path, jobdir: str | Path | None = None, min_free_mb: float = MIN_FREE_MB) -> str | None:
+    """A one-line reason when the archive's disk (or a crawl's JOBDIR's) has too little room
+    to store another document and still close cleanly, else None.
 
-
-def file_url(path: Path) -> str:
-    """A machine-independent identifier: the parent folder's name and the file name."""
-    return f"file:{path.parent.name}/{path.name}" if path.parent.name else f"file:{path.name}"
-
-
-def ingest_paths(db: sqlite_utils.Database, paths: Iterable[str | Path]) -> dict:
-    """Parse and store local files/folders. Counts: files, snapshots_new, reports,
-    not_reports, rejected (with reasons in 'errors')."""
-    import parsers
-
-    counts = {"files": 0, "snapshots_new": 0, "reports": 0, "not_reports": 0, "rejected": 0, "errors": []}
-    for path in _files(paths):
-        counts["files"] += 1
+    Closing folds the WAL back into the archive, which needs room as large as the WAL;
+    a writer that meets a full disk leaves a WAL it cannot fold (and a crawl, a resume
+    state half written). So writers stop while min_free_mb plus the WAL are still free."""
+    db_path = Path(db).resolve()
+    wal = Path(f"{db_path}-wal")
+    need = min_free_mb * MB + (wal.stat().st_size if wal.exists() else 0)
+    for folder in {db_path.parent, *([Path(jobdir)] if jobdir else [])}:
         try:
-            record = parsers.parse_path_bounded(path)  # within time and memory limits
-        except parsers.InputError as exc:
-            counts["rejected"] += 1
-            counts["errors"].append(f"{path}: {exc}")
+            fs = os.statvfs(folder if folder.exists() else folder.parent)
+        except OSError:
             continue
-        except Exception as exc:  # a parser bug on one file must not stop a batch of thousands
-            counts["rejected"] += 1
-            counts["errors"].append(f"{path}: parser error {type(exc).__name__}: {exc}")
-            continue
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        url = file_url(path)
-        sid, created = save_snapshot(db, url=url, body=path.read_bytes(), fetched_at=mtime, site="file")
-        counts["snapshots_new"] += int(created)
-        rid = save_report(db, record, snapshot_id=sid, url=url)
-        counts["reports" if rid else "not_reports"] += 1
-    return counts
+        free = fs.f_bavail * fs.f_frsize
+        if free < need:
+            return (f"cannot write the archive: the disk of {folder} is nearly full ({free / MB:.1f} MB free;"
+                    f" a writer keeps {min_free_mb:g} MB plus the archive's WAL, {need / MB:.1f} MB, to close"
+                    " cleanly)")
+    return None
 
 
 def checkpoint(db: sqlite_utils.Database) -> None:

@@ -48,8 +48,11 @@ def verify_archive(path: str | Path) -> VerifyResult:
     """Check one archive; raises ArchiveError when the file is not a nianbao archive at all."""
     path = check_archive_file(path)
     result = VerifyResult(path=str(path))
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     try:
+        # One read transaction: every check sees the same snapshot of the file, so an
+        # ingest committing meanwhile cannot make the counts disagree (WAL keeps it).
+        conn.execute("BEGIN")
         rows = conn.execute("PRAGMA integrity_check").fetchall()
         result.integrity = "; ".join(r[0] for r in rows[:5])
         result.problems += [f"foreign key: {table} row {rowid} -> {parent}"

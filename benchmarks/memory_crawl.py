@@ -39,6 +39,7 @@ from pathlib import Path
 import yaml
 
 from benchmarks.crawl_bench import NO_POLITENESS, ROOT, launch_web, machine, pages_and_reports, stop_web
+from nianbao.commands.crawl import default_jobdir
 
 PROGRESS = re.compile(r"pages (\d+) · reports found (\d+)")
 MAX_ITEM_ERRORS = 20
@@ -271,7 +272,7 @@ def run_big(size: int, extra, interval: float, keep: bool, probe: bool = False) 
             extensions = {**project.EXTENSIONS, "benchmarks.memory_crawl.GrowthProbe": 900}
             extra = (*extra, f"EXTENSIONS={json.dumps(extensions)}", f"NIANBAO_PROBE_OUT={workdir / 'probe.jsonl'}")
         cmd = crawl_cmd(registry, "henan", db, (*extra, "LOG_LEVEL=INFO"), progress=max(1.0, interval))
-        r = watch_crawl(cmd, db.with_suffix(".log"), workdir / "jobs" / "henan", interval, size, show)
+        r = watch_crawl(cmd, db.with_suffix(".log"), default_jobdir(db, "henan"), interval, size, show)
         r["pages"], r["reports"] = pages_and_reports(db)
         r["web"] = web
         r["db_mb"] = sum(p.stat().st_size for p in workdir.glob("crawl.db*")) / 1e6

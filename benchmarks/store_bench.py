@@ -1,13 +1,12 @@
-"""CPU per document of the crawl's storing steps (dedupe, snapshot, archive), and
-what the archive's triggers cost.
+"""CPU per document of the storing path (archive.document.store_document: judge,
+snapshot, archive; the parse is done beforehand), and what the archive's triggers cost.
 
     .venv/bin/python -m benchmarks.store_bench [--documents 300] [--runs 7]
 
 Documents: big-web report pages (benchmarks/big_web.py: the sandbox's HTML
 renderer, real bodies, ~200 cells each), parsed once beforehand, so only the
-steps a crawl runs after parsing are timed (`crawler.pipelines.dedupe.judge`,
-`snapshot.store`, `archive.store`), each into a fresh archive, one save per
-document as in a crawl. Variants drop triggers from the fresh archive to show
+steps a crawl runs besides parsing are timed (store_document with the
+record handed in), each into a fresh archive, one save per document as in a crawl. Variants drop triggers from the fresh archive to show
 what they cost: `no counts` drops the row/facet counters (archive/schema.py,
 migration 7), `no cells counts` only those of `cells`. Process CPU time, min
 and median of `--runs` runs (the min is the least disturbed by other work).
@@ -46,8 +45,8 @@ def documents(n: int) -> list[tuple[dict, dict]]:
 
 def store_all(path: Path, docs, drop: str | None) -> float:
     """ms of CPU per document for the three storing steps into a fresh archive."""
+    from archive.document import Document, store_document
     from crawler.archive_db import open_for_crawl
-    from crawler.pipelines import archive, dedupe, snapshot
 
     db = open_for_crawl(path)
     if drop:
@@ -56,9 +55,8 @@ def store_all(path: Path, docs, drop: str | None) -> float:
             db.execute(f"DROP TRIGGER [{name}]")
     start = time.process_time()
     for doc, record in docs:
-        dedupe.judge(db, doc["url"], doc["body"], False)
-        sid, _created = snapshot.store(db, doc)
-        archive.store(db, record, {**doc, "snapshot_id": sid})
+        store_document(db, Document(**{k: v for k, v in doc.items() if v is not None}),
+                       parse=lambda _d, record=record: record)
     cpu = time.process_time() - start
     db.conn.close()
     return cpu / len(docs) * 1000

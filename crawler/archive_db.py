@@ -3,8 +3,8 @@
 SQLite allows one writer; components of one crawl run in the reactor thread,
 so they share a connection instead of queueing on the file lock. Each
 component `acquire`s in open_spider/spider_opened and `release`s when done;
-the last release closes the connection. (Parse worker processes that store
-documents themselves open one connection each: crawler/pipelines/parse.py.)
+the last release closes the connection. (The workers that store documents
+open one connection each: crawler/pipelines/store.py.)
 """
 
 from __future__ import annotations
@@ -43,34 +43,3 @@ def release(crawler) -> None:
     if entry[1] <= 0:
         entry[0].conn.close()
         del _OPEN[key]
-
-
-class ArchivePipelineBase:
-    """A pipeline that holds the crawl's shared archive connection while the
-    spider is open (acquired in open_spider, released in close_spider)."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.db = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def open_spider(self, spider=None):
-        self.db = acquire(self.crawler)
-
-    def close_spider(self, spider=None):
-        release(self.crawler)
-        self.db = None
-
-
-def claim_for_worker(crawler, item) -> bool:
-    """Whether a parse worker process judges, stores, parses and archives this
-    document (crawler/pipelines/parse.py, "stored in the workers"); the dedupe,
-    snapshot and archive pipelines then pass it through. Decided once, by the
-    first of them, and kept on the item (`in_worker`)."""
-    if "in_worker" not in item:
-        pool = getattr(crawler, "nianbao_parse_pipeline", None)
-        item["in_worker"] = bool(pool is not None and pool.takes_store(item))
-    return item["in_worker"]

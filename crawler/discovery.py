@@ -12,6 +12,19 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+# The report-title rules live in the shared vocabulary (crawler, parsers and archive
+# read them there); discovery's names stay importable from here.
+from nianbao.vocabulary import (  # noqa: F401
+    NOT_REPORT,
+    REPORT_TITLE,
+    SPACES,
+    TITLE_PARTS,
+    YEAR_TEXT,
+    clean,
+    is_report_title,
+    report_year,
+)
+
 # Anchor text that leads towards the reports (navigation). 政务公开 is the usual
 # top-level menu above 政府信息公开 on provincial portals.
 NAV_TEXT = re.compile(r"政府信息公开|信息公开目录|信息公开年报|公开年报|年报|年度报告|政务公开|信息公开")
@@ -21,20 +34,6 @@ NAV_URL = re.compile(r"(zfxxgknb|xxgknb|gknb|zfxxgk|xxgkml|ndbg)", re.I)
 # A page or column about annual reports: its title/heading says so.
 COLUMN_TEXT = re.compile(r"年报|年度报告")
 
-# 2020年政府信息公开工作年度报告, 2019年度…政府信息公开年度报告, …政府信息公开工作年报.
-# The phrase must end the title (bar a bracketed note or a file extension):
-# "…年度报告编制培训会" is news about a report, not a report.
-REPORT_TITLE = re.compile(
-    r"((19|20)\d{2})年度?.{0,60}?政府信息公开(工作)?(年度报告|年报|年度工作报告)"
-    r"([(（【\[][^)）】\]]{0,20}[)）】\]])?(\.(pdf|docx?|wps|html?))?$",
-    re.I,
-)
-# Titles that quote a report without being one (解读, 一图读懂, 通知…).
-NOT_REPORT = re.compile(r"解读|图解|一图|读懂|图说|视频|通知|征求意见|提纲|模板|格式|指南|撤回|转载|培训|召开|会议")
-# <title> often appends the site name: "…年度报告 - 河南省人民政府门户网站".
-TITLE_PARTS = re.compile(r"\s[-_|—－]+\s|_|\|")
-YEAR_TEXT = re.compile(r"(19|20)\d{2}")
-
 ATTACHMENT_EXT = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd")
 SKIP_EXT = (
     ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".svg", ".webp", ".ico", ".css", ".js",
@@ -43,28 +42,6 @@ SKIP_EXT = (
 # Pagination anchors of static listings (index_1.html, ?page=2).
 PAGER_TEXT = re.compile(r"^(下一?页|后一?页|尾页|末页|上一?页|前一?页|首页|\d{1,3}|>|»|>>|›)$")
 PAGER_URL = re.compile(r"(index_\d+\.s?html?$|[?&](page|pageNo|pageNum|pageIndex|p)=\d+)", re.I)
-
-
-SPACES = re.compile(r"\s+")
-
-
-def clean(text: str | None) -> str:
-    return SPACES.sub(" ", text).strip() if text else ""
-
-
-def report_year(title: str | None) -> int | None:
-    """The report year a title names, or None when the title is not a report's."""
-    for part in TITLE_PARTS.split(clean(title)):
-        t = re.sub(r"\s+", "", part).rstrip("。.")
-        if t and not NOT_REPORT.search(t):
-            m = REPORT_TITLE.search(t)
-            if m:
-                return int(m.group(1))
-    return None
-
-
-def is_report_title(title: str | None) -> bool:
-    return report_year(title) is not None
 
 
 def is_attachment(url: str) -> bool:

@@ -14,6 +14,7 @@ import scrapy
 class RawDocument(scrapy.Item):
     url = scrapy.Field()            # final URL (after redirects)
     site = scrapy.Field()           # registry slug
+    site_code = scrapy.Field()      # the site's division code (whose reports it speaks for)
     status = scrapy.Field()         # HTTP status (200; a 304 is replayed from the archive as 200)
     headers = scrapy.Field()        # {name: value} as received
     body = scrapy.Field()           # raw bytes, undecoded
@@ -25,15 +26,15 @@ class RawDocument(scrapy.Item):
     via = scrapy.Field()            # page | attachment
     referer = scrapy.Field()
     not_modified = scrapy.Field()   # server answered 304: body replayed from the archive
-    sha256 = scrapy.Field()         # set by the dedupe pipeline
-    known = scrapy.Field()          # dedupe: the archive already has these bytes for this URL
-    snapshot_id = scrapy.Field()    # set by the snapshot pipeline
-    created = scrapy.Field()        # snapshot pipeline: a new snapshot (False: a sighting)
-    record = scrapy.Field()         # set by the parse pipeline
-    in_worker = scrapy.Field()      # a parse worker stores this one (archive_db.claim_for_worker)
+    request = scrapy.Field()        # the request that fetched it: queued again when it could not be stored
+    # set by the store pipeline (archive.document.store_document's answer)
+    sha256 = scrapy.Field()
+    known = scrapy.Field()          # the archive already had these bytes for this URL, judged
+    snapshot_id = scrapy.Field()
+    created = scrapy.Field()        # a new snapshot (False: a sighting)
 
     def __repr__(self) -> str:
         # Scrapy logs dropped items with repr(): never dump megabytes of PDF into the log.
-        brief = {k: v for k, v in self.items() if k not in ("body", "record", "headers")}
+        brief = {k: v for k, v in self.items() if k not in ("body", "headers", "request")}
         brief["body"] = f"<{len(self.get('body') or b'')} bytes>"
         return pformat(brief)

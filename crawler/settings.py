@@ -61,15 +61,15 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
-    "crawler.pipelines.dedupe.DedupePipeline": 200,
-    "crawler.pipelines.snapshot.SnapshotPipeline": 300,
-    "crawler.pipelines.parse.ParsePipeline": 400,
-    "crawler.pipelines.archive.ArchivePipeline": 500,
+    # judge, snapshot, parse and archive: archive.document.store_document, in a worker
+    "crawler.pipelines.store.StorePipeline": 400,
 }
 EXTENSIONS = {
     "crawler.extensions.sitestatus.SiteStatusExtension": 500,
     "crawler.extensions.progress.ProgressExtension": 510,
     "crawler.extensions.fetchlog.FetchLogExtension": 520,
+    # after Scrapy's SpiderState (0) has loaded the resume state
+    "crawler.storage.ResumeStateGuard": 530,
 }
 
 # Host names answered from NIANBAO_RESOLVE before the system's DNS (crawler/resolve.py).
@@ -86,6 +86,7 @@ NIANBAO_DISCOVER_SITES = True
 NIANBAO_SITE_HOPS = 3  # province (0) → city (1) → county (2) → county department (3)
 NIANBAO_MAX_SITES = 2000  # sites per province crawl, registered ones included
 NIANBAO_MAX_PAGES_PER_SITE = 20000  # pages fetched per site
+NIANBAO_MIN_FREE_MB = 64  # stop (and say so) before the disk is full: crawler/storage.py
 # Loopback, private, link-local and reserved addresses are refused (crawler/scope.py):
 # a real crawl stays on the public web. The sandbox and the tests, on loopback, allow them.
 NIANBAO_ALLOW_PRIVATE_ADDRESSES = False

@@ -35,6 +35,10 @@ class SiteStats:
         if len(s["details"]) < 5:  # a few examples are enough to debug a site
             s["details"].append(detail)
 
+    def failed(self, slug: str, reason: str) -> None:
+        """The crawl stopped because the archive could not be written (crawler/storage.py)."""
+        self._s(slug)["storage"] = reason
+
     def start(self, slug: str, url: str, outcome: str, *, column: bool) -> None:
         self._s(slug)["starts"][url] = (outcome, column)
 
@@ -44,6 +48,8 @@ class SiteStats:
         outcomes = list(s["starts"].values())
         said = {o for o, _ in outcomes}
         detail = "; ".join(s["details"][:3])
+        if s.get("storage"):
+            return "error", s["storage"]
         if s["reports"]:
             return "ok", detail
         if "blocked" in said:

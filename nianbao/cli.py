@@ -31,6 +31,10 @@ class UserError(Exception):
     """Bad input from the user: printed as one line, exit status 2."""
 
 
+class CommandFailed(Exception):
+    """The command could not do its work (the archive could not be written): one line, exit status 1."""
+
+
 def _available() -> dict[str, object]:
     found = {}
     for name, modname in COMMANDS.items():
@@ -70,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"nianbao {args.command}: {exc}", file=sys.stderr)
         return 2
+    except CommandFailed as exc:
+        print(f"nianbao {args.command}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"nianbao {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -79,6 +86,14 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141 if os.name == "posix" else 1
+    except Exception as exc:
+        from nianbao.vocabulary import storage_failure
+
+        reason = storage_failure(exc)  # disk full: what every save meets, said once
+        if reason is None:
+            raise
+        print(f"nianbao {args.command}: {reason}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

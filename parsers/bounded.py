@@ -15,8 +15,6 @@ Callers:
 - the crawl's own worker pool (crawler/pipelines/parse.py) applies the same
   limits with `limit_worker` and `parse_within`, and the watchdog with `kill_pool`.
 - a worker whose parse met the memory limit (`MemoryBound`) is replaced too.
-- `failed_record(source, why)`: the record a document that could not be parsed
-  leaves (not a report; the reason in its problems).
 
 The limits are overridable by the environment (NIANBAO_PARSE_TIMEOUT seconds,
 NIANBAO_PARSE_MEMORY_MB) and, for a crawl, by the settings of the same names.
@@ -34,7 +32,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from parsers.bounds import OverBound
-from parsers.document import RECORD_KEYS, parse_document, read_input
+from parsers.document import parse_document, read_input
 
 # A report parses in 0.005–0.5 s (docs/parsing.md); a 100-page PDF in ~10 s on a busy core.
 PARSE_TIMEOUT_S = 120.0
@@ -108,19 +106,6 @@ def parse_within(data: bytes, *, source: str, filename: str | None = None, conte
         if timed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-
-
-def failed_record(source: str, why: str | BaseException) -> dict:
-    """The record of a document that could not be parsed: no report, the reason (one
-    line: an InputError's text, else the exception's type and text) as its problem."""
-    from parsers.document import InputError
-
-    if isinstance(why, BaseException):
-        why = str(why) if isinstance(why, InputError) else f"{type(why).__name__}: {why}"
-    record = {key: None for key in RECORD_KEYS}
-    record.update(source=source, sections={}, tables={}, checks=[],
-                  problems=[f"parse: {(why.strip().splitlines() or ['failed'])[0][:500]}"])
-    return record
 
 
 # --- the caller's side ---------------------------------------------------------------------

@@ -4,7 +4,9 @@ Many pages declare one charset and are another (header says UTF-8, body is
 GBK). Strict UTF-8 decoding almost never succeeds on GBK bytes with Chinese in
 them, and GBK decoding of UTF-8 produces mojibake without errors, so valid
 UTF-8 wins over any declaration, then the declared charset, then GB18030 (a
-superset of GBK/GB2312). Replacement characters are counted, never hidden.
+superset of GBK/GB2312). When no charset decodes every byte, the one that
+decodes best (fewest replacement characters) wins. Replacement characters are
+counted, never hidden (the readers record them in the record's problems).
 """
 
 from __future__ import annotations
@@ -78,20 +80,49 @@ def _strict(body: bytes, encoding: str) -> str | None:
         return None
 
 
+def _cut_utf8(body: bytes) -> str | None:
+    """body as UTF-8 when only its end is cut inside a character (a download stopped
+    at a size limit): the cut character is dropped."""
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
+    except UnicodeDecodeError:
+        return None
+    return text if len(body) - len(text.encode("utf-8")) in (1, 2, 3) else None
+
+
 def decode_bytes(body: bytes, http_charset: str | None = None) -> tuple[str, str, int]:
-    """(text, encoding used, number of U+FFFD replacement characters)."""
+    """(text, encoding used, number of U+FFFD replacement characters).
+
+    Strict decodings first: valid UTF-8, the declared charsets, GB18030. When none
+    decodes every byte (a stray byte, a page cut short), the candidate that decodes
+    best wins: fewest replacement characters (ties: the order above). One bad byte
+    then costs one replaced character, not the whole page. (No statistical guess
+    such as charset-normalizer's joins the candidates: a single-byte charset it may
+    name decodes any bytes without a replacement, as mojibake.)
+    """
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             text = body.decode(encoding, errors="replace")
             return text, encoding, text.count("\ufffd")
     declared = [c for c in (normalise_charset(http_charset), meta_charset(body)) if c]
-    for encoding in ("utf-8", *declared, "gb18030"):
+    candidates = list(dict.fromkeys(("utf-8", *declared, "gb18030")))
+    for encoding in candidates:
         text = _strict(body, encoding)
         if text is not None:
             return text, encoding, 0
-    encoding = declared[0] if declared else "gb18030"
-    text = body.decode(encoding, errors="replace")
-    return text, encoding, text.count("\ufffd")
+    cut = _cut_utf8(body)
+    if cut is not None:
+        return cut, "utf-8", 1  # the character the cut split, counted as replaced
+    best = None
+    for encoding in candidates:
+        try:
+            text = body.decode(encoding, errors="replace")
+        except LookupError:
+            continue
+        replaced = text.count("\ufffd")
+        if best is None or replaced < best[2]:
+            best = (text, encoding, replaced)
+    return best
 
 
 def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str, int]:

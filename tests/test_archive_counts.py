@@ -14,7 +14,8 @@ from pathlib import Path
 import yaml
 
 from archive import schema
-from archive.store import ingest_paths, open_archive
+from archive.ingest import ingest_paths
+from archive.store import open_archive
 from archive.verify import count_mismatches, verify_archive
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -22,6 +22,7 @@ from scrapy.utils.test import get_crawler
 
 from benchmarks import crawl_web
 from crawler.dupefilter import DB_NAME, DiskDupeFilter, read_old
+from nianbao.commands.crawl import default_jobdir
 from sandbox import server, world
 from tests.crawl_support import FAST, interrupt_after, q
 
@@ -208,7 +209,7 @@ def test_resumed_crawl_fetches_no_page_twice(sandbox, tmp_path):
     sandbox.requests.clear()
     returncode, err = interrupt_after(cmd, db, 40, cwd=ROOT, timeout=90)
     assert returncode == 1, err[-2000:]
-    jobdir = tmp_path / "jobs" / "henan"
+    jobdir = default_jobdir(db, "henan")
     assert (jobdir / DB_NAME).is_file() and not (jobdir / "requests.seen").exists()
     first = list(sandbox.requests)
 

@@ -1,4 +1,4 @@
-"""Conditional requests, charset repair and the dedupe/snapshot pipelines, without a network."""
+"""Conditional requests, charset repair and the known-bytes judgement of the storing path, without a network."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from scrapy.utils.test import get_crawler
 
 from crawler.items import RawDocument
 from crawler.middlewares import CharsetMiddleware, ConditionalRequestMiddleware
-from crawler.pipelines.dedupe import DedupePipeline
-from crawler.pipelines.snapshot import SnapshotPipeline
 
 URL = "http://127.0.1.1/zwgk/ndbg/202101/t20210121_1005.html"
 PAGE = "<html><head><title>河南省人民政府2020年政府信息公开工作年度报告</title></head><body>年报</body></html>"
@@ -56,28 +54,32 @@ def test_conditional_request_and_304_replay(tmp_path):
 
 
 def test_known_bytes_are_a_sighting_not_a_snapshot(tmp_path):
-    crawler = get_crawler(settings_dict={"NIANBAO_DB": str(tmp_path / "a.db")})
-    dedupe, snap = DedupePipeline.from_crawler(crawler), SnapshotPipeline.from_crawler(crawler)
-    dedupe.open_spider()
-    snap.open_spider()
-    try:
-        def item(body: bytes) -> RawDocument:
-            return RawDocument(url=URL, site="henan", status=200, headers={}, body=body, via="page",
-                               content_type="text/html; charset=utf-8", fetched_at="2025-01-01T00:00:00+00:00")
+    from archive.document import Document, store_document
+    from archive.store import open_archive
 
-        first = snap.process_item(dedupe.process_item(item(PAGE.encode())))
+    db = open_archive(tmp_path / "a.db")
+    try:
+        def doc(body: bytes, at: str) -> Document:
+            return Document(url=URL, site="henan", body=body, content_type="text/html; charset=utf-8",
+                            fetched_at=at)
+
+        def unparsed(_doc):
+            return None  # bytes stored, no verdict (as a crawl killed between the two steps leaves them)
+
+        first = store_document(db, doc(PAGE.encode(), "2025-01-01T00:00:00+00:00"), parse=unparsed)
         assert first["created"] and not first["known"]
         # Bytes stored but never judged (no report, no problem recorded): parsed again, not re-stored.
-        again = snap.process_item(dedupe.process_item(item(PAGE.encode())))
-        assert not again["created"] and again["snapshot_id"] == first["snapshot_id"]
-        snap.db.execute("INSERT INTO problems (id, snapshot_id, problem) VALUES ('x-p1', ?, 'not a report')",
-                        (first["snapshot_id"],))
-        assert dedupe.process_item(item(PAGE.encode()))["known"]
-        changed = snap.process_item(dedupe.process_item(item(PAGE.encode() + b"<!-- v2 -->")))
+        again = store_document(db, doc(PAGE.encode(), "2025-01-02T00:00:00+00:00"), parse=unparsed)
+        assert not again["created"] and not again["known"] and again["snapshot_id"] == first["snapshot_id"]
+        db.execute("INSERT INTO problems (id, snapshot_id, problem) VALUES ('x-p1', ?, 'not a report')",
+                   (first["snapshot_id"],))
+        third = store_document(db, doc(PAGE.encode(), "2025-01-03T00:00:00+00:00"), parse=unparsed)
+        assert third["known"] and not third["created"]
+        changed = store_document(db, doc(PAGE.encode() + b"<!-- v2 -->", "2025-01-04T00:00:00+00:00"), parse=unparsed)
         assert changed["created"] and changed["snapshot_id"] != first["snapshot_id"]
-        assert "bytes>" in repr(changed) and "<html>" not in repr(changed)
-        assert snap.db.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 2
-        assert snap.db.execute("SELECT count(*) FROM sightings").fetchone()[0] == 2  # one per distinct fetch time
+        assert db.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 2
+        assert db.execute("SELECT count(*) FROM sightings").fetchone()[0] == 4  # one per distinct fetch time
+        item = RawDocument(url=URL, body=PAGE.encode())
+        assert "bytes>" in repr(item) and "<html>" not in repr(item)
     finally:
-        snap.close_spider()
-        dedupe.close_spider()
+        db.conn.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nianbao.commands.crawl import default_jobdir
 from sandbox import server, world
 from tests.crawl_support import FAST, interrupt_after, mismatches, q
 from tests.crawl_support import archive_state as base_archive_state
@@ -125,7 +126,7 @@ def test_stop_half_way_and_resume_equals_uninterrupted(workdir, crawled):
     returncode, err = interrupt_after(crawl_cmd(workdir, "henan", db, "--progress", "0", *slow), db, 20, cwd=ROOT)
     assert returncode == 1, err[-2000:]
     assert "run the same command again to resume" in err
-    jobdir = workdir / "jobs" / "henan"
+    jobdir = default_jobdir(db, "henan")
     assert (jobdir / "requests.seen.db").exists()
     half = q(db, "SELECT count(*) FROM reports")[0][0]
     assert 0 < half < len(q(full_db, "SELECT id FROM reports"))

@@ -2,10 +2,9 @@
 
 - Page discovery queries lxml with compiled XPaths instead of parsel's Selector
   calls: the same titles, links, column verdicts and scripts as parsel's CSS.
-- Parse workers store documents themselves ("stored in the workers"): the same
-  archive, ids and permalinks as the dedupe/snapshot/archive steps run one
-  after another in one process, and the pipelines pass items through only
-  when the whole chain is on.
+- Documents are stored by archive.document.store_document in a worker process
+  or a thread: the same archive, ids and permalinks either way and as the
+  function called directly; the choice is the NIANBAO_PARSE_PROCESSES setting.
 """
 
 from __future__ import annotations
@@ -118,21 +117,12 @@ def _docs() -> list[dict]:
 
 
 def _in_one_process(db_path: Path, docs: list[dict]) -> list[dict]:
-    """The dedupe, snapshot, parse and archive pipelines' steps, one after another."""
+    """archive.document.store_document called directly, with the parsers."""
+    from archive.document import Document, store_document
     from archive.store import open_archive
-    from crawler.pipelines import archive, dedupe, snapshot
-    from parsers import parse_document
 
     db = open_archive(db_path)
-    out = []
-    for doc in docs:
-        sha, known = dedupe.judge(db, doc["url"], doc["body"], doc["not_modified"])
-        sid, created = snapshot.store(db, doc)
-        result = {"sha256": sha, "known": known, "snapshot_id": sid, "created": created}
-        if not known:
-            record = parse_document(doc["body"], source=doc["url"], content_type=doc["content_type"])
-            result["report"] = archive.store(db, record, {**doc, "snapshot_id": sid})
-        out.append(result)
+    out = [store_document(db, Document(**{k: v for k, v in doc.items() if v is not None})) for doc in docs]
     db.conn.close()
     return out
 
@@ -146,106 +136,39 @@ def _state(db_path: Path) -> dict:
         conn.close()
 
 
-def test_worker_store_equals_pipeline_steps(tmp_path):
+def test_worker_process_and_thread_store_what_the_function_stores(tmp_path):
     import os
+    from concurrent.futures import ThreadPoolExecutor
 
-    from crawler.pipelines.parse import _store, _worker_init
+    from crawler.pipelines.parse import _worker_init
+    from crawler.pipelines.store import _close_archive, store
 
     docs = _docs()
-    want = _in_one_process(tmp_path / "steps.db", docs)
+    want = _in_one_process(tmp_path / "direct.db", docs)
     with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_worker_init,
                              initargs=(os.getpid(),)) as pool:
-        got = [pool.submit(_store, str(tmp_path / "workers.db"), doc).result() for doc in docs]
-    assert got == want
+        in_process = [pool.submit(store, str(tmp_path / "process.db"), doc).result() for doc in docs]
+    with ThreadPoolExecutor(1) as pool:
+        in_thread = [pool.submit(store, str(tmp_path / "thread.db"), doc).result() for doc in docs]
+        pool.submit(_close_archive, str(tmp_path / "thread.db")).result()
+    assert in_process == want == in_thread
     assert want[-1]["known"] and not want[-1]["created"] and any(r.get("report") for r in want)
-    assert _state(tmp_path / "workers.db") == _state(tmp_path / "steps.db")
+    assert _state(tmp_path / "process.db") == _state(tmp_path / "direct.db") == _state(tmp_path / "thread.db")
 
 
-def test_pipelines_pass_items_through_only_with_the_whole_chain(tmp_path):
-    from crawler.pipelines.dedupe import DedupePipeline
-    from crawler.pipelines.parse import ParsePipeline
+def test_thread_or_process_is_a_setting_not_the_pipeline_names(tmp_path):
+    """One pipeline stores; NIANBAO_PARSE_PROCESSES picks worker processes or one thread."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    chain = {"crawler.pipelines.validate.ValidatePipeline": 100, "crawler.pipelines.dedupe.DedupePipeline": 200,
-             "crawler.pipelines.snapshot.SnapshotPipeline": 300, "crawler.pipelines.parse.ParsePipeline": 400,
-             "crawler.pipelines.archive.ArchivePipeline": 500}
-    db = str(tmp_path / "a.db")
-    cases = [({}, True), ({"NIANBAO_STORE_IN_WORKERS": "False"}, False), ({"NIANBAO_PARSE_PROCESSES": "0"}, False),
-             ({"ITEM_PIPELINES": {**chain, "crawler.pipelines.archive.ArchivePipeline": None}}, False)]
-    for settings, stored in cases:
-        crawler = get_crawler(settings_dict={"NIANBAO_DB": db, "ITEM_PIPELINES": chain, **settings})
-        pipeline = ParsePipeline.from_crawler(crawler)
-        assert pipeline.store is stored, settings
-        dedupe = DedupePipeline.from_crawler(crawler)
-        dedupe.open_spider()
-        try:
-            item = dedupe.process_item({"url": "http://h/a.html", "body": b"<html>x</html>"})
-            assert ("sha256" in item) is not stored  # passed through: the worker judges it
-        finally:
-            dedupe.close_spider()
-
-
-def test_pages_are_stored_in_the_workers_attachments_in_the_reactor(tmp_path):
-    """Per document: an HTML page is judged, stored and archived by a parse worker
-    (the dedupe and snapshot pipelines pass it through); a PDF or Word attachment,
-    and a page that arrives while an attachment is being parsed, are judged and
-    stored in the reactor thread while a worker only parses them.
-    NIANBAO_STORE_IN_WORKERS="all" sends both to the workers. The choice is made
-    once, by the first pipeline, and kept on the item."""
-    from crawler.pipelines.dedupe import DedupePipeline
-    from crawler.pipelines.parse import ParsePipeline
-    from crawler.pipelines.snapshot import SnapshotPipeline
+    from crawler.pipelines.store import StorePipeline
     from crawler.settings import ITEM_PIPELINES
 
-    page = {"url": "http://h/a.html", "body": b"<html>x</html>", "site": "h", "fetched_at": "2026-01-01T00:00:00Z"}
-    pdf = {**page, "url": "http://h/a.pdf", "body": b"%PDF-1.7\n..."}
-    docx = {**page, "url": "http://h/a.docx", "body": b"PK\x03\x04..."}
-    for setting, binary_in_worker in (("True", False), ("all", True)):
-        crawler = get_crawler(settings_dict={"NIANBAO_DB": str(tmp_path / f"{setting}.db"),
-                                             "NIANBAO_PARSE_PROCESSES": "2", "ITEM_PIPELINES": ITEM_PIPELINES,
-                                             "NIANBAO_STORE_IN_WORKERS": setting})
-        parse = ParsePipeline.from_crawler(crawler)
-        assert parse.store
-        dedupe, snapshot = DedupePipeline.from_crawler(crawler), SnapshotPipeline.from_crawler(crawler)
-        dedupe.open_spider()
-        snapshot.open_spider()
+    assert [k.rsplit(".", 1)[-1] for k in ITEM_PIPELINES] == ["ValidatePipeline", "StorePipeline"]
+    for value, kind in (("0", ThreadPoolExecutor), ("2", ProcessPoolExecutor)):
+        crawler = get_crawler(settings_dict={"NIANBAO_DB": str(tmp_path / "a.db"), "NIANBAO_PARSE_PROCESSES": value})
+        pipeline = StorePipeline.from_crawler(crawler)
+        executor = pipeline._new_executor()
         try:
-            item = snapshot.process_item(dedupe.process_item(dict(page)))
-            assert item["in_worker"] and "sha256" not in item and "snapshot_id" not in item
-            for doc in (pdf, docx):
-                item = snapshot.process_item(dedupe.process_item(dict(doc)))
-                assert item["in_worker"] is binary_in_worker
-                assert ("snapshot_id" in item) is not binary_in_worker, (setting, doc["url"])
-            parse.attachments_in_pool = 1  # a PDF is being parsed: the workers are the busy side
-            item = snapshot.process_item(dedupe.process_item({**page, "url": "http://h/b.html"}))
-            assert item["in_worker"] is binary_in_worker and ("snapshot_id" in item) is not binary_in_worker
+            assert isinstance(executor, kind), value
         finally:
-            snapshot.close_spider()
-            dedupe.close_spider()
-
-
-def test_attachments_in_the_pool_are_counted_while_parsed_and_after_a_failure(tmp_path):
-    """The count of attachments being parsed goes up while one is in the pool and back
-    down when it returns, also when its parse failed: a count left behind would send
-    every later page to the reactor thread."""
-    import asyncio
-
-    from crawler.pipelines.parse import ParsePipeline
-    from crawler.settings import ITEM_PIPELINES
-
-    crawler = get_crawler(settings_dict={"NIANBAO_DB": str(tmp_path / "a.db"), "NIANBAO_PARSE_PROCESSES": "2",
-                                         "ITEM_PIPELINES": ITEM_PIPELINES})
-    parse = ParsePipeline.from_crawler(crawler)
-    parse.executor = object()  # a pool is open (never used: _in_process is replaced)
-    seen = []
-
-    async def in_pool(fn, *args):
-        seen.append(parse.attachments_in_pool)
-        if args[1].endswith("bad.pdf"):
-            raise ValueError("no tables")
-        return {"tables": {}}
-
-    parse._in_process = in_pool
-    for url, body in (("http://h/a.pdf", b"%PDF-1.7"), ("http://h/bad.pdf", b"%PDF-1.7"), ("http://h/a.html", b"<html>")):
-        item = asyncio.run(parse.process_item({"url": url, "body": body, "in_worker": False}))
-        assert ("record" in item) and parse.attachments_in_pool == 0
-    assert seen == [1, 1, 0]
+            executor.shutdown()

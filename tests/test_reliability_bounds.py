@@ -130,15 +130,14 @@ def test_a_worker_at_the_memory_limit_is_replaced():
 
 
 def test_the_crawl_pool_kills_a_stuck_worker_and_records_the_document(tmp_path, monkeypatch):
-    """The crawl's parse pool: a worker silent past its deadline is killed with its pool,
-    a new pool parses the next document; a document whose worker was killed while storing
-    is stored in the crawl process, its problem on its snapshot."""
+    """The crawl's worker pool: a worker silent past its deadline is killed with its pool,
+    a new pool stores the next document; a document whose worker was killed is stored in
+    the crawl process, its failure as its problem."""
     import asyncio
 
     from scrapy.utils.test import get_crawler
 
-    from crawler.pipelines.parse import ParsePipeline
-    from crawler.settings import ITEM_PIPELINES
+    from crawler.pipelines.store import StorePipeline
     from parsers import bounded
     from parsers.bounds import OverBound
     from tests.crawl_support import q
@@ -147,24 +146,28 @@ def test_the_crawl_pool_kills_a_stuck_worker_and_records_the_document(tmp_path, 
     monkeypatch.setattr(bounded, "WATCHDOG_GRACE_S", 1.0)
     db = tmp_path / "a.db"
     crawler = get_crawler(settings_dict={"NIANBAO_DB": str(db), "NIANBAO_PARSE_PROCESSES": "1",
-                                         "NIANBAO_PARSE_TIMEOUT": "1", "ITEM_PIPELINES": ITEM_PIPELINES})
-    parse = ParsePipeline.from_crawler(crawler)
-    parse.open_spider()
-    parse._wait = asyncio.wrap_future  # asyncio's own wait (no Twisted reactor in this test)
+                                         "NIANBAO_PARSE_TIMEOUT": "1"})
+    pipe = StorePipeline.from_crawler(crawler)
+    pipe.open_spider()
+    pipe._wait = asyncio.wrap_future  # asyncio's own wait (no Twisted reactor in this test)
     try:
-        first = parse.executor
+        first = pipe.executor
         with pytest.raises(OverBound, match=r"^http://h/stuck\.pdf: parse stopped after 1 s \(time limit; "
                                             r"worker killed\)$"):
-            asyncio.run(parse._in_process(stuck, 60, "http://h/stuck.pdf"))
-        assert parse.executor is not first
-        item = asyncio.run(parse.process_item({"url": "http://h/good.html", "body": GOOD.read_bytes(),
-                                               "in_worker": False}))
-        assert item["record"]["year"] == 2021 and len(item["record"]["tables"]["applications"]) > 10
-        doc = {"url": "http://h/killed.html", "site": "h", "status": 200, "headers": {}, "body": b"<html>x</html>",
-               "content_type": "text/html", "fetched_at": "2026-12-06T00:00:00+00:00"}
-        parse._store_here(doc, OverBound("http://h/killed.html: parse stopped after 1 s (time limit; worker killed)"))
+            asyncio.run(pipe._in_worker(stuck, 60, {"url": "http://h/stuck.pdf"}))
+        assert pipe.executor is not first
+        good = {"url": "http://h/good.html", "site": "h", "body": GOOD.read_bytes(), "status": 200,
+                "content_type": "text/html; charset=utf-8", "fetched_at": "2026-12-06T00:00:00+00:00"}
+        asyncio.run(pipe.process_item(dict(good)))
+        assert q(db, "SELECT year FROM reports WHERE source_url = ?", good["url"]) == [(2021,)]
+        killed = {**good, "url": "http://h/killed.html", "body": b"<html>x</html>"}
+        why = OverBound("http://h/killed.html: parse stopped after 1 s (time limit; worker killed)")
+        pipe._store_here(dict(killed), killed, why)
         assert q(db, "SELECT s.url, p.problem FROM problems p JOIN snapshots s ON s.id = p.snapshot_id"
-                     " WHERE p.problem LIKE 'parse:%'") == [
-            ("http://h/killed.html", "parse: http://h/killed.html: parse stopped after 1 s (time limit; worker killed)")]
+                     " WHERE p.problem LIKE 'parse failed:%'") == [
+            ("http://h/killed.html",
+             "parse failed: OverBound: http://h/killed.html: parse stopped after 1 s (time limit; worker killed)")]
     finally:
-        parse.close_spider()
+        pipe.close_spider()
+
+

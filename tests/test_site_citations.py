@@ -577,6 +577,7 @@ def test_serving_an_archive_written_before_these_migrations(tmp_path, monkeypatc
     monkeypatch.setattr(store.R, "outcome_row", lambda *a, **k: {
         c: v for c, v in outcome_row(*a, **k).items() if c not in store.R.REVIEW_SUMS})
     monkeypatch.setattr(store.crossyear, "REVIEW_SUMS", ())
+    monkeypatch.setattr(store, "_foreign", lambda *a: False)  # no snapshots.site_code before migration 15
     db = archive.open_archive(path)
     rec = make_record("2021", organization=CITY, year=2021, published="2022-03-01", seed=4)
     rec["sections"]["overview"] = "本年度行政复议纠正一件"

@@ -17,10 +17,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import archive_db
-from crawler.scope import OffScope
+from nianbao.vocabulary import fetch_failure, fetch_retried
 
 fetch_outcome = object()  # signal: request, response=None, failure=None
-CHALLENGE_STATUSES = (412,)  # anti-bot JavaScript challenges: never circumvented, so skipped
 
 
 class RetryReasonMiddleware(RetryMiddleware):
@@ -34,33 +33,25 @@ class RetryReasonMiddleware(RetryMiddleware):
         return retried
 
 
+def failure_facts(failure) -> dict:
+    """The plain facts of a Twisted failure that nianbao.vocabulary.fetch_failure classifies."""
+    from twisted.internet.error import DNSLookupError
+
+    exc = failure.value
+    facts = {"error": type(exc).__name__, "message": str(exc), "ignored": bool(failure.check(IgnoreRequest)),
+             "dns": bool(failure.check(DNSLookupError))}
+    if failure.check(HttpError):
+        facts["status"] = exc.response.status
+    return facts
+
+
 def describe(request, response=None, failure=None) -> tuple[str, str, int | None] | None:
     """(outcome, reason, HTTP status) of a finished fetch, or None for a clean first try."""
     earlier = request.meta.get("retry_reasons") or []
-    tries = f" after {len(earlier)} retries ({', '.join(dict.fromkeys(earlier))})" if earlier else ""
     if failure is None:
-        if not earlier:
-            return None
-        return "retried", f"HTTP {response.status}{tries}", response.status
-    exc = failure.value
-    if failure.check(HttpError):
-        status = exc.response.status
-        if status in CHALLENGE_STATUSES:
-            return "skipped", f"HTTP {status} JavaScript challenge (not circumvented)", status
-        return "failed", f"HTTP {status}{tries}", status
-    if failure.check(OffScope):
-        return "skipped", str(exc), None
-    if failure.check(IgnoreRequest):
-        text = str(exc)
-        if "robots.txt" in text:
-            return "skipped", "robots.txt disallows", None
-        if "redirect" in text:
-            return "failed", f"redirect loop: {text}", None
-        return "skipped", text or "ignored", None
-    text = str(exc)
-    if "max size" in text or "larger than download max size" in text:
-        return "skipped", "over the download size limit (DOWNLOAD_MAXSIZE)", None
-    return "failed", f"{type(exc).__name__}{tries}", None
+        return fetch_retried(response.status, earlier)
+    _site, outcome, reason, status = fetch_failure(**failure_facts(failure), retries=earlier)
+    return outcome, reason, status
 
 
 class FetchLogExtension:

@@ -15,22 +15,19 @@ from urllib.parse import unquote, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError
 
 from crawler import discovery
-from crawler.extensions.fetchlog import fetch_outcome
+from crawler.extensions.fetchlog import failure_facts, fetch_outcome
 from crawler.items import RawDocument
 from crawler.pages.base import SelectorCountError
 from crawler.pages.html import HtmlPage
 from crawler.registry import Registry, Site, site_from_dict
-from crawler.scope import OffScope
 from crawler.sitestats import SiteStats
 from crawler.spiders import hanweb, jsonapi, static, trs
 from crawler.spiders.follow import Follow
 from crawler.spiders.sites import SiteFinder
+from nianbao.vocabulary import fetch_failure
 
 # Navigation clicks allowed from a portal root before giving up on a branch:
 # root → 政务公开 → 政府信息公开 → 年报 column is 3 on most portals.
@@ -42,7 +39,6 @@ MAX_PAGER_CHAIN = 300
 # crawl stopped half-way has archived something useful.
 PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "pager": 10, "sites": 5, "nav": 0}
 HTML_TYPES = ("text/html", "application/xhtml")
-CHALLENGE_STATUSES = (412,)  # anti-bot JavaScript challenges (瑞数 and the like)
 
 
 class ReportsSpider(scrapy.Spider):
@@ -228,12 +224,12 @@ class ReportsSpider(scrapy.Spider):
         if isinstance(response, TextResponse) and _is_html(response):
             ctype = f"{ctype.split(';')[0].strip() or 'text/html'}; charset={response.encoding}"
         return RawDocument(
-            url=response.url, site=site.slug, status=response.status, headers=headers,
+            url=response.url, site=site.slug, site_code=site.code, status=response.status, headers=headers,
             body=response.body, content_type=ctype, filename=_filename(response),
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             title=title, year_hint=discovery.report_year(title), via=via,
             referer=(response.request.headers.get("Referer") or b"").decode("latin-1"),
-            not_modified=bool(response.meta.get("not_modified")),
+            not_modified=bool(response.meta.get("not_modified")), request=response.request,
         )
 
     def on_error(self, failure):
@@ -256,18 +252,10 @@ class ReportsSpider(scrapy.Spider):
 
 
 def _classify_failure(failure) -> tuple[str, str]:
-    if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
-        return "robots", "robots.txt disallows"
-    if failure.check(OffScope):
-        return "error", str(failure.value)
-    if failure.check(HttpError):
-        status = failure.value.response.status
-        if status in CHALLENGE_STATUSES:
-            return "blocked", f"HTTP {status} challenge"
-        return ("not_found" if status in (404, 410) else "error"), f"HTTP {status}"
-    if failure.check(DNSLookupError):
-        return "not_found", "DNS lookup failed"
-    return "error", type(failure.value).__name__
+    """(site outcome, reason): nianbao.vocabulary.fetch_failure, the rule fetch_log uses too."""
+    site_outcome, _log, reason, _status = fetch_failure(**failure_facts(failure),
+                                                       retries=failure.request.meta.get("retry_reasons") or [])
+    return site_outcome, reason
 
 
 def _is_html(response) -> bool:

@@ -12,6 +12,8 @@ from pathlib import Path
 # resuming it would skip them. Without this marker the state is discarded and the
 # crawl starts again; known documents become sightings, nothing is stored twice.
 CLEAN_STOP = "nianbao-stopped-cleanly"
+_LOCKS: list = []  # the crawl locks this process holds (released when it exits)
+OWNER = "nianbao-archive"  # the archive (full path) this resume state belongs to
 
 HELP = "crawl one province's government portals for annual reports into the archive"
 
@@ -21,7 +23,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--site", help="crawl only this site (a registered portal/column URL, or any URL)")
     parser.add_argument("--db", default="nianbao.db", help="archive file (default: nianbao.db)")
     parser.add_argument("--registry", help="portal registry YAML replacing the built-in one (e.g. the sandbox's)")
-    parser.add_argument("--jobdir", help="resume state directory (default: <db dir>/jobs/<province>)")
+    parser.add_argument("--jobdir", help="resume state directory (default: <db dir>/jobs/<db name>-<path hash>/<province>)")
     parser.add_argument("--fresh", action="store_true", help="discard a stopped crawl's state instead of resuming it")
     parser.add_argument("--progress", type=float, default=5.0, metavar="SECONDS",
                         help="seconds between progress lines (0: quiet)")
@@ -69,7 +71,8 @@ def crawl_settings(args, jobdir: Path):
 
 def run(args) -> int:
     from crawler.registry import Registry, RegistryError
-    from nianbao.cli import UserError
+    from crawler.storage import state_is_whole
+    from nianbao.cli import CommandFailed, UserError
 
     try:
         registry = Registry.from_file(args.registry)
@@ -86,7 +89,9 @@ def run(args) -> int:
     if db.is_dir():
         raise UserError(f"--db {db} is a directory, not an archive file")
     check_db(db)
-    jobdir = Path(args.jobdir) if args.jobdir else db.resolve().parent / "jobs" / province.slug
+    jobdir = Path(args.jobdir) if args.jobdir else default_jobdir(db, province.slug)
+    hold_lock(jobdir, province.slug, db)  # held until this process exits (a kill -9 releases it too)
+    check_owner(jobdir, db)
     if args.fresh and jobdir.exists():
         shutil.rmtree(jobdir)
     if jobdir.exists() and not (jobdir / CLEAN_STOP).exists():
@@ -96,16 +101,66 @@ def run(args) -> int:
     if jobdir.exists():
         print(f"resuming the stopped crawl of {province.slug} from {jobdir}", file=sys.stderr)
         (jobdir / CLEAN_STOP).unlink()  # from here on the state is live: a kill leaves it unmarked
-    reason = run_crawl(crawl_settings(args, jobdir), province=province.slug, registry=args.registry, site=args.site)
+    jobdir.mkdir(parents=True, exist_ok=True)
+    (jobdir / OWNER).write_text(f"{db.resolve()}\n", encoding="utf-8")
+    reason, failure = run_crawl(crawl_settings(args, jobdir), province=province.slug, registry=args.registry,
+                                site=args.site)
+    if failure:  # the archive could not be written (disk full): crawler/storage.py
+        if state_is_whole(jobdir):
+            (jobdir / CLEAN_STOP).write_text(f"{reason}\n", encoding="utf-8")
+            raise CommandFailed(f"{failure}; the crawl stopped, its resume state is kept in {jobdir}"
+                                " (free space, then run the same command again)")
+        raise CommandFailed(f"{failure}; the crawl stopped and could not save its resume state: free space,"
+                            " then run the same command again (it starts afresh; archived documents stay)")
     if reason == "finished":
         shutil.rmtree(jobdir, ignore_errors=True)  # the next crawl starts afresh (and re-checks every page)
         print_summary(db)
         return 0
-    if jobdir.exists():
+    if state_is_whole(jobdir):
         (jobdir / CLEAN_STOP).write_text(f"{reason}\n", encoding="utf-8")
     print(f"crawl stopped ({reason}); run the same command again to resume", file=sys.stderr)
     print_summary(db)
     return 1
+
+
+def default_jobdir(db: Path, province: str) -> Path:
+    """<db dir>/jobs/<db name>-<hash of its full path>/<province>: a stopped crawl's state
+    belongs to its archive (b.db in the same folder never resumes a.db's crawl)."""
+    import hashlib
+
+    real = db.resolve()
+    key = hashlib.sha256(str(real).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return real.parent / "jobs" / f"{real.stem}-{key}" / province
+
+
+def check_owner(jobdir: Path, db: Path) -> None:
+    """Refuse a --jobdir that holds another archive's crawl."""
+    from nianbao.cli import UserError
+
+    owner = jobdir / OWNER
+    if owner.exists() and owner.read_text(encoding="utf-8").strip() != str(db.resolve()):
+        raise UserError(f"{jobdir} holds the resume state of a crawl into {owner.read_text(encoding='utf-8').strip()},"
+                        f" not {db}: give another --jobdir (or --fresh to discard it)")
+
+
+def hold_lock(jobdir: Path, province: str, db: Path):
+    """An exclusive lock beside the resume state, for the life of this process: a second
+    crawl of the same province into the same archive refuses instead of meeting the
+    first one's locks (and deleting its live state as if it were a killed crawl's)."""
+    import fcntl
+
+    from nianbao.cli import UserError
+
+    jobdir.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(jobdir.parent / f"{jobdir.name}.lock", "a+")  # noqa: SIM115  # kept open on purpose
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise UserError(f"another crawl of {province} into {db} is running (its state is in {jobdir});"
+                        " wait for it to finish or stop it first") from None
+    _LOCKS.append(handle)
+    return handle
 
 
 def check_db(db: Path) -> None:
@@ -119,8 +174,9 @@ def check_db(db: Path) -> None:
         raise UserError(str(exc)) from None
 
 
-def run_crawl(settings, **spider_args) -> str | None:
-    """Run the reports spider in this process; the reactor blocks until it closes."""
+def run_crawl(settings, **spider_args) -> tuple[str | None, str | None]:
+    """Run the reports spider in this process; the reactor blocks until it closes.
+    (close reason, the storage failure that stopped it or None)."""
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spiders.reports import ReportsSpider
@@ -129,7 +185,7 @@ def run_crawl(settings, **spider_args) -> str | None:
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler, **{k: v for k, v in spider_args.items() if v is not None})
     process.start()
-    return getattr(crawler, "nianbao_close_reason", None)
+    return getattr(crawler, "nianbao_close_reason", None), getattr(crawler, "nianbao_failure", None)
 
 
 def print_summary(db: Path) -> None:

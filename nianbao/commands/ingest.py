@@ -18,6 +18,8 @@ HELP = "add local files or folders of annual reports to an archive"
 def add_arguments(parser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to ingest")
     parser.add_argument("--db", required=True, metavar="FILE", help="archive file (created if missing)")
+    parser.add_argument("--min-free-mb", type=float, default=64, metavar="MB",
+                        help="stop (exit 1) before the archive's disk has less than this plus the WAL free (default 64)")
 
 
 def run(args) -> int:
@@ -31,7 +33,7 @@ def run(args) -> int:
     except archive.ArchiveError as exc:
         raise UserError(str(exc)) from None
     try:
-        counts = archive.ingest_paths(db, args.paths)
+        counts = archive.ingest_paths(db, args.paths, min_free_mb=args.min_free_mb)
         archive.store.checkpoint(db)
     finally:
         db.conn.close()
