@@ -123,8 +123,8 @@ def run_ingest(files: dict[str, Path], workdir: Path) -> dict:
     run.update(folder=folder, refused=refused, files=len(files) + 1,
                reports=q(db, "SELECT source_url FROM reports"))
     run["held"] = (run["code"] == 2 and run["peak_mb"] < PEAK_MB
-                   and run["err"].splitlines() == [f"nianbao ingest: skipped {folder / n}: {folder / n}: "
-                                                   f"{EXPECTED[n][2]}" for n in refused]
+                   and run["err"].splitlines() == [f"nianbao ingest: skipped {folder / n}: {EXPECTED[n][2]}"
+                                                   for n in refused]
                    and run["reports"] == [("file:in/zz_good.html",)])
     return run
 
