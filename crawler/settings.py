@@ -91,7 +91,7 @@ NIANBAO_MIN_FREE_MB = 64  # stop (and say so) before the disk is full: crawler/s
 # a real crawl stays on the public web. The sandbox and the tests, on loopback, allow them.
 NIANBAO_ALLOW_PRIVATE_ADDRESSES = False
 # Per-document parse limits in the worker processes (parsers/bounded.py); unset: its
-# defaults (120 s, 1536 MB of address space) or NIANBAO_PARSE_TIMEOUT / NIANBAO_PARSE_MEMORY_MB.
+# defaults (120 s, 3072 MB of address space) or NIANBAO_PARSE_TIMEOUT / NIANBAO_PARSE_MEMORY_MB.
 NIANBAO_PARSE_TIMEOUT = None
 NIANBAO_PARSE_MEMORY_MB = None
 

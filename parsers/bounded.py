@@ -35,10 +35,12 @@ from parsers.bounds import OverBound
 from parsers.document import parse_document, read_input
 
 # A report parses in 0.005–0.5 s (docs/parsing.md); a 100-page PDF in ~10 s on a busy core.
+# PDFs and images get the OCR's own budget on top, .doc/.wps the conversion's (`deadline`).
 PARSE_TIMEOUT_S = 120.0
-# Address space of a parse worker: Python with lxml, pdfminer and python-docx loaded
-# is ~0.3 GB of it; a 100-page report PDF peaks under 0.3 GB resident.
-PARSE_MEMORY_MB = 1536
+# Address space of a parse worker: Python with lxml, pdfminer and python-docx loaded is
+# ~0.3 GB of it, a 100-page report PDF peaks under 0.3 GB resident; OCR (onnxruntime)
+# reserves arenas: a 2-page scan failed with std::bad_alloc at 1536 MB and read at 2048.
+PARSE_MEMORY_MB = 3072
 # How long after its deadline a silent worker is killed (its alarm fires only
 # between Python bytecodes; a long native call can outlast it).
 WATCHDOG_GRACE_S = 30.0
@@ -83,6 +85,30 @@ def _limit_mb() -> int:
     return memory_mb() if soft == resource.RLIM_INFINITY else soft // 2**20
 
 
+def deadline(data: bytes, *, filename: str | None = None, content_type: str | None = None,
+             base: float | None = None) -> float:
+    """The seconds one document may take: `base` (PARSE_TIMEOUT_S), plus the budgets the
+    slow readers keep themselves, for the kinds that may need them: OCR of scanned PDFs
+    and images (parsers/scanned.py: SECONDS_PER_PAGE x MAX_PAGES) and the conversion of
+    .doc/.wps by LibreOffice (parsers/office.py: CONVERT_SECONDS)."""
+    from parsers import sniff
+
+    base = base or timeout_s()
+    try:
+        kind = sniff.kind(data[:200_000], filename=filename, content_type=content_type)
+    except Exception:  # not a document at all: the parse says so at once
+        return base
+    if kind in ("pdf", "image"):
+        from parsers.scanned import MAX_PAGES, SECONDS_PER_PAGE
+
+        return base + MAX_PAGES * SECONDS_PER_PAGE
+    if kind == "ole":
+        from parsers.office import CONVERT_SECONDS
+
+        return base + CONVERT_SECONDS
+    return base
+
+
 def _alarm(signum, frame):
     raise _Deadline
 
@@ -90,8 +116,9 @@ def _alarm(signum, frame):
 def parse_within(data: bytes, *, source: str, filename: str | None = None, content_type: str | None = None,
                  timeout: float | None = None) -> dict:
     """parse_document under a deadline (in a process's main thread: SIGALRM), with a
-    MemoryError from the address-space limit turned into one line. Raises OverBound."""
-    timeout = timeout or timeout_s()
+    MemoryError from the address-space limit turned into one line. Raises OverBound.
+    `timeout` is the base of the document's deadline (see `deadline`)."""
+    timeout = deadline(data, filename=filename, content_type=content_type, base=timeout)
     timed = threading.current_thread() is threading.main_thread()
     if timed:
         previous = signal.signal(signal.SIGALRM, _alarm)
@@ -146,21 +173,23 @@ class BoundedParser:
 
     def parse(self, data: bytes, *, source: str, filename: str | None = None,
               content_type: str | None = None) -> dict:
+        limit = deadline(data, filename=filename, content_type=content_type, base=self.timeout)
         return self.call(source, parse_within, data, source=source, filename=filename,
-                         content_type=content_type, timeout=self.timeout)
+                         content_type=content_type, timeout=self.timeout, limit_=limit)
 
-    def call(self, what: str, fn, /, *args, **kwargs):
+    def call(self, what: str, fn, /, *args, limit_: float | None = None, **kwargs):
         """fn(*args, **kwargs) in the worker (`what`: the document, for messages), watched: silent past the deadline and
         WATCHDOG_GRACE_S, the worker is killed and replaced (OverBound); dead, replaced."""
+        limit = limit_ or self.timeout
         future = self._pool().submit(fn, *args, **kwargs)
         try:
-            return future.result(self.timeout + WATCHDOG_GRACE_S)
+            return future.result(limit + WATCHDOG_GRACE_S)
         except MemoryBound:
             self.replace()
             raise
         except FutureTimeout:
             self.replace()
-            raise OverBound(f"{what}: parse stopped after {self.timeout:g} s (time limit; worker killed)") \
+            raise OverBound(f"{what}: parse stopped after {limit:g} s (time limit; worker killed)") \
                 from None
         except BrokenProcessPool:
             self.replace()

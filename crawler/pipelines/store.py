@@ -39,6 +39,7 @@ from crawler import storage
 from crawler.pipelines import parse
 from crawler.sitestats import count
 from nianbao.vocabulary import StorageFull, storage_failure
+from parsers.bounded import deadline
 from parsers.bounds import OverBound
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,9 @@ class StorePipeline:
             return item
         fields = {k: item.get(k) for k in DOC_FIELDS}
         try:
-            out = await self._in_worker(store, self.db_path, fields, self.room)
+            limit = deadline(fields.get("body") or b"", filename=fields.get("filename"),
+                             content_type=fields.get("content_type"), base=self.timeout)
+            out = await self._in_worker(store, self.db_path, fields, self.room, limit=limit)
         except (BrokenProcessPool, OverBound) as exc:  # broke the replacement pool too, or overran
             logger.error("parse failed for %s: %s: %s", item["url"], type(exc).__name__, exc)
             return self._store_here(item, fields, exc)
@@ -191,11 +194,11 @@ class StorePipeline:
         counted(self.crawler, item["url"], out)
         return item
 
-    async def _in_worker(self, fn, *args):
+    async def _in_worker(self, fn, *args, limit: float | None = None):
         for attempt in (1, 2):
             executor = self.executor
             try:
-                out = await self._watched(executor, executor.submit(fn, *args), _url(args))
+                out = await self._watched(executor, executor.submit(fn, *args), _url(args), limit or self.timeout)
                 if self.processes and isinstance(out, dict) and out.get("parse_error", "").startswith("MemoryBound"):
                     self._replace(executor, f"a parse worker met the memory limit on {_url(args)}")
                 return out
@@ -208,17 +211,17 @@ class StorePipeline:
                     executor.shutdown(wait=False, cancel_futures=True)
                     self.executor = self._new_executor()
 
-    async def _watched(self, executor, future, url: str):
+    async def _watched(self, executor, future, url: str, limit: float):
         """The future's result; a worker silent past its deadline (stuck in native code,
         its alarm not firing) is killed with its pool, which is replaced."""
         from parsers.bounded import WATCHDOG_GRACE_S
 
         try:
-            return await asyncio.wait_for(self._wait(future), self.timeout + WATCHDOG_GRACE_S)
+            return await asyncio.wait_for(self._wait(future), limit + WATCHDOG_GRACE_S)
         except TimeoutError:
             if self.processes:
                 self._replace(executor, f"a parse worker overran its time limit on {url}")
-            raise OverBound(f"{url}: parse stopped after {self.timeout:g} s (time limit; worker killed)") from None
+            raise OverBound(f"{url}: parse stopped after {limit:g} s (time limit; worker killed)") from None
 
     def _replace(self, executor, why: str) -> None:
         """Kill a pool whose worker is not to be trusted and start a new one (documents
