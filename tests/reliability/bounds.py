@@ -156,7 +156,11 @@ def run_crawl(files: dict[str, Path], workdir: Path) -> dict:
              "--db", str(db), "--progress", "0", *FAST, "-s", "NIANBAO_PARSE_PROCESSES=2",
              "-s", f"NIANBAO_PARSE_MEMORY_MB={CRAWL_MEMORY_MB}"])
     problems: dict[str, list[str]] = {}
-    for url, problem in q(db, "SELECT s.url, p.problem FROM problems p JOIN snapshots s ON s.id = p.snapshot_id"):
+    # a problem is on the snapshot (no report), or on the report made from it (the page that
+    # linked a file may give it the body and year that make it a report: archive.document's context)
+    for url, problem in q(db, "SELECT s.url, p.problem FROM problems p JOIN snapshots s ON s.id = p.snapshot_id "
+                              "UNION ALL SELECT s.url, p.problem FROM problems p JOIN reports r ON r.id = p.report_id "
+                              "JOIN snapshots s ON s.id = r.snapshot_id"):
         problems.setdefault(url, []).append(problem)
     expected = {name: (status, line) for name, (_, status, line) in EXPECTED.items()}
     expected["one_line.pdf"] = (2, f"parse stopped at the memory limit ({CRAWL_MEMORY_MB} MB)")
@@ -170,9 +174,11 @@ def run_crawl(files: dict[str, Path], workdir: Path) -> dict:
     run.update(site=site, recorded=recorded,
                reports={u for (u,) in q(db, "SELECT source_url FROM reports")},
                good_urls={site.url("/ndbg/good.html"), site.url("/ndbg/good.pdf")},
+               refused_urls={site.url(f"/ndbg/{n}") for n, (status, _) in expected.items() if status},
                snapshots=q(db, "SELECT count(*) FROM snapshots")[0][0], documents=len(bodies) + 2)
     run["held"] = (run["code"] == 0 and "Traceback" not in run["err"] and run["peak_mb"] < 2 * CRAWL_MEMORY_MB
-                   and all(recorded.values()) and run["reports"] == run["good_urls"]
+                   and all(recorded.values()) and run["good_urls"] <= run["reports"]
+                   and not run["reports"] & run["refused_urls"]
                    and run["snapshots"] == run["documents"])
     return run
 
@@ -187,7 +193,7 @@ def report(workdir: Path) -> tuple[list[str], bool]:
     lines = ["## Parsing within bounds of memory and time", "",
              "Hostile files built by `tests/hostile.py`. *Peak* is the resident memory of the whole run, its parse "
              f"worker included (getrusage of the reaped children); the parse worker's limit is {PEAK_MB} MB of "
-             "address space and 120 s. Every `nianbao parse` is followed by a good report, which must still be "
+             "address space and 120 s (PDFs, images and .doc: plus the OCR's or the conversion's own budget). Every `nianbao parse` is followed by a good report, which must still be "
              "parsed.", "",
              "| file | size | run | exit | one line | peak | next parsed | result |",
              "|---|---|---|---|---|---|---|---|"]
@@ -222,7 +228,8 @@ def report(workdir: Path) -> tuple[list[str], bool]:
     lines.append(f"| all six, the one-line PDF and 2 good reports on a loopback site | — | `nianbao crawl` "
                  f"(2 workers, {CRAWL_MEMORY_MB} MB each) | {cr['code']} | {recorded}/{len(cr['recorded'])} "
                  f"recorded as problems of their snapshots (`parse failed: …`); {cr['snapshots']} snapshots | "
-                 f"{cr['peak_mb']} MB | yes ({len(cr['reports'])} reports) | {_yes(cr['held'])} |")
+                 f"{cr['peak_mb']} MB | yes (the 2 good reports; {len(cr['reports']) - 2} hostile files read as far as "
+                 f"their bounds, as reports) | {_yes(cr['held'])} |")
     lines += ["", f"Bounds (`parsers/bounds.py`): zip members {MAX_ZIP_MEMBER_BYTES // 2**20} MB each declared and "
               f"inflated, 256 MB in all, 2,000 members; PDF streams {MAX_PDF_STREAM_BYTES // 2**20} MB each "
               f"decoded (Flate, LZW; /DL declared), 256 MB in all; {MAX_PDF_PAGES} PDF pages; {MAX_GRID_CELLS:,} "

@@ -239,14 +239,34 @@ def run_served(d: Path, load_seconds: float) -> tuple:
     return ingest, mv, exhaustion, csv, odd, load
 
 
+GUARD_FIRST = "## Scope: redirects, private addresses, headers"
+
+
+def _only_guard(out: Path) -> int:
+    with tempfile.TemporaryDirectory(prefix="nianbao-reliability-") as tmp:
+        parts = [scope.report(Path(tmp) / "scope"), bounds.report(Path(tmp) / "bounds")]
+    held = all(ok for _, ok in parts)
+    text = out.read_text(encoding="utf-8")
+    text = text.split(GUARD_FIRST)[0].rstrip() + "\n\n"
+    text += "\n".join(line for lines, _ in parts for line in lines).rstrip() + "\n"
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote the scope and parse-bounds sections of {out} ({'held' if held else 'NOT HELD'})")
+    return 0 if held else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "docs" / "reliability.md"))
     ap.add_argument("--load-seconds", type=float, default=10.0)
     ap.add_argument("--only-served", action="store_true",
                     help="run only the round-2 site section and print it (docs/reliability.md untouched)")
+    ap.add_argument("--only-guard", action="store_true",
+                    help="run only the scope and parse-bounds sections and put them in place of their old "
+                         "text at the end of --out (the other sections as they were)")
     args = ap.parse_args(argv)
     started = time.monotonic()
+    if args.only_guard:
+        return _only_guard(Path(args.out))
     if args.only_served:
         with tempfile.TemporaryDirectory(prefix="nianbao-reliability-") as tmp:
             lines, ok = section_served(*run_served(Path(tmp), args.load_seconds))
