@@ -89,7 +89,8 @@ def ingest_paths(db, paths: Iterable[str | Path], *, min_free_mb: float = MIN_FR
     """Parse and store local files/folders. Counts: files, snapshots_new, reports,
     not_reports, rejected (with reasons in 'errors', one line each). Raises StorageFull
     before a file the archive's disk has no room left for (archive.store.low_space)."""
-    from parsers.document import MAX_BYTES, InputError, parse_document
+    from parsers.bounded import parse_bounded
+    from parsers.document import MAX_BYTES, InputError
 
     db_file = _file_of(db)
     counts = {"files": 0, "snapshots_new": 0, "reports": 0, "not_reports": 0, "rejected": 0, "errors": []}
@@ -116,7 +117,7 @@ def ingest_paths(db, paths: Iterable[str | Path], *, min_free_mb: float = MIN_FR
             continue
         # Parsed before it is stored: a file the parsers refuse is named, not archived.
         try:
-            record = parse_document(body, source=str(path), filename=path.name)
+            record = parse_bounded(body, source=str(path), filename=path.name)  # within time and memory limits
         except InputError as exc:
             reject(path, str(exc).removeprefix(f"{path}: "))
             continue

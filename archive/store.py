@@ -147,9 +147,36 @@ def upsert_row(conn: sqlite3.Connection, table: str, row: dict, pk: tuple[str, .
 # --- snapshots ------------------------------------------------------------------------
 
 
+# Response headers kept per snapshot and sighting. A server sends 10–20 headers of
+# under 200 characters; a hostile one sent 20 MB (a 535-byte page made a 48 MB archive).
+MAX_STORED_HEADERS = 64
+MAX_HEADER_VALUE_CHARS = 2048
+MAX_HEADERS_CHARS = 16 * 1024
+HEADERS_CUT = "x-nianbao-headers-cut"  # the stored note saying what was cut
+# Kept first: what the archive reads back (content type, validators) and what a reader needs.
+KEY_HEADERS = ("content-type", "etag", "last-modified", "content-disposition", "content-length", "location")
+
+
 def _headers_json(headers: dict | None) -> tuple[str, dict]:
+    """The headers to store (names lower-cased) as JSON, and as a dict; cut to the bounds
+    above, with a `x-nianbao-headers-cut` note of what was cut."""
     lower = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
-    return json.dumps(lower, sort_keys=True, ensure_ascii=False), lower
+    lower.pop(HEADERS_CUT, None)  # only nianbao writes this name
+    kept, chars, cut_values = {}, 0, 0
+    for name in sorted(lower, key=lambda k: (k not in KEY_HEADERS, KEY_HEADERS.index(k) if k in KEY_HEADERS else 0)):
+        value = lower[name]
+        if len(value) > MAX_HEADER_VALUE_CHARS:
+            value, cut_values = value[:MAX_HEADER_VALUE_CHARS], cut_values + 1
+        if len(kept) >= MAX_STORED_HEADERS or chars + len(name) + len(value) > MAX_HEADERS_CHARS:
+            continue
+        name = name[:MAX_HEADER_VALUE_CHARS]
+        kept[name] = value
+        chars += len(name) + len(value)
+    if len(kept) < len(lower) or cut_values:
+        kept[HEADERS_CUT] = (f"kept {len(kept)} of {len(lower)} headers, {chars} of "
+                             f"{sum(len(k) + len(v) for k, v in lower.items())} characters; "
+                             f"{cut_values} values cut at {MAX_HEADER_VALUE_CHARS}")
+    return json.dumps(kept, sort_keys=True, ensure_ascii=False), kept
 
 
 def save_snapshot(

@@ -38,7 +38,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 PROVINCES = ("henan", "fujian", "yunnan")
 NO_POLITENESS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS=32",
-                 "CONCURRENT_REQUESTS_PER_DOMAIN=16", "ROBOTSTXT_OBEY=True", "RETRY_TIMES=0", "LOG_LEVEL=WARNING")
+                 "CONCURRENT_REQUESTS_PER_DOMAIN=16", "ROBOTSTXT_OBEY=True", "RETRY_TIMES=0", "LOG_LEVEL=WARNING",
+                 "NIANBAO_ALLOW_PRIVATE_ADDRESSES=True")  # the sandbox is on loopback
 FETCH_ONLY = ("ITEM_PIPELINES={}",)
 
 

@@ -46,6 +46,10 @@ DUPEFILTER_CLASS = "crawler.dupefilter.DiskDupeFilter"
 CONCURRENT_ITEMS = 8
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scope and address of every request (redirect hops and robots.txt included), checked
+    # first — before robots.txt is asked for its host (RobotsTxtMiddleware, 100) — and the
+    # address a response came from.
+    "crawler.scope.ScopeMiddleware": 50,
     # Conditional requests must see the final request (after redirects): near the downloader.
     "crawler.middlewares.ConditionalRequestMiddleware": 880,
     # Responses flow from high to low numbers: at 560 bodies are decompressed (590)
@@ -88,6 +92,13 @@ NIANBAO_BROWSER = "auto"  # headless Chromium for script-built lists: auto (foun
 NIANBAO_BROWSER_PAGES = 5  # column pages rendered per site at most
 NIANBAO_BROWSER_SECONDS = 20.0  # per render, then Chromium is killed
 NIANBAO_MIN_FREE_MB = 64  # stop (and say so) before the disk is full: crawler/storage.py
+# Loopback, private, link-local and reserved addresses are refused (crawler/scope.py):
+# a real crawl stays on the public web. The sandbox and the tests, on loopback, allow them.
+NIANBAO_ALLOW_PRIVATE_ADDRESSES = False
+# Per-document parse limits in the worker processes (parsers/bounded.py); unset: its
+# defaults (120 s, 3072 MB of address space) or NIANBAO_PARSE_TIMEOUT / NIANBAO_PARSE_MEMORY_MB.
+NIANBAO_PARSE_TIMEOUT = None
+NIANBAO_PARSE_MEMORY_MB = None
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

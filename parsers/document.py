@@ -43,6 +43,11 @@ class Reading:
 
 def parse_path(path: str | Path) -> dict:
     path = Path(path)
+    return parse_document(read_input(path), source=str(path), filename=path.name)
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a file to parse; InputError when it is missing, a folder, empty or too big."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -52,7 +57,7 @@ def parse_path(path: str | Path) -> dict:
         raise InputError(f"{path}: empty file")
     if size > MAX_BYTES:
         raise InputError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_BYTES // 2**20} MB limit")
-    return parse_document(path.read_bytes(), source=str(path), filename=path.name)
+    return path.read_bytes()
 
 
 def parse_document(data: bytes, *, source: str, filename: str | None = None, content_type: str | None = None) -> dict:

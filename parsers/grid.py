@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 from lxml import etree
 
+from parsers.bounds import MAX_GRID_CELLS
+
 # HTML allows rowspan up to 65534 and colspan up to 1000; a page with absurd
 # spans must not allocate a huge grid. Rowspans are also cut at the table end.
 MAX_COLSPAN = 64
@@ -98,10 +100,13 @@ def build_grid(table: etree._Element) -> Grid:
     # grid positions still covered by a rowspan from above: (row, col)
     covered: set[tuple[int, int]] = set()
     clipped = False
+    area = 0  # grid positions the cells so far cover: `covered` grows with it
     append = grid.cells.append
     # ~300 cells a table: the loop body is cell_text() and _span() inlined
     for r, tr in enumerate(trs):
         c = 0
+        if area > MAX_GRID_CELLS:
+            break
         for td in tr:
             tag = td.tag
             if tag != "td" and tag != "th":
@@ -115,6 +120,9 @@ def build_grid(table: etree._Element) -> Grid:
             colspan = 1 if colspan is None else _span(colspan, MAX_COLSPAN)
             if r + rowspan > nrows:  # a rowspan past the last row stops at the table's end
                 rowspan, clipped = nrows - r, True
+            area += rowspan * colspan
+            if area > MAX_GRID_CELLS:
+                break  # this cell and the rest of the table are not read
             text = _tostring(td, method="text", encoding=str, with_tail=False)
             if _HAS_SPACE.search(text):
                 text = _WHITESPACE.sub(" ", _LINE_BREAK.sub("", text)).strip()
@@ -123,6 +131,9 @@ def build_grid(table: etree._Element) -> Grid:
                 for dr in range(1, rowspan):
                     covered.update([(r + dr, c + dc) for dc in range(colspan)])
             c += colspan
+    if area > MAX_GRID_CELLS:
+        grid.problems.append(f"html: a table covers over {MAX_GRID_CELLS} grid cells (MAX_GRID_CELLS: a report "
+                             f"table has a few hundred); read up to there, {len(grid.cells)} cells")
     if clipped:
         grid.problems.append("html: a rowspan reaches past the end of its table; cut at the last row")
     return grid

@@ -24,6 +24,7 @@ from functools import lru_cache
 from lxml import etree
 
 from parsers import metadata
+from parsers.bounds import MAX_TRAFILATURA_CHARS
 from parsers.cells import is_blank, is_value_cell
 from parsers.decode import decode_html
 from parsers.document import Reading
@@ -151,6 +152,10 @@ def read_html(data: bytes, *, source: str, http_charset: str | None) -> Reading:
     fallback = None
     if root is not None:
         marked = _flatten(root, tables)
+    elif len(html) > MAX_TRAFILATURA_CHARS:
+        problems.append(f"html: no report container, headings or tables found; a page of {len(html)} characters "
+                        f"(over MAX_TRAFILATURA_CHARS, {MAX_TRAFILATURA_CHARS}): prose from its own text")
+        marked = _flatten(tree, tables)
     else:
         problems.append("html: no report container, headings or tables found; prose from trafilatura")
         fallback = _trafilatura(html)

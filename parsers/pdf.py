@@ -112,24 +112,37 @@ def read_pdf(data: bytes, *, source: str) -> Reading:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psparser import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    from parsers.bounds import pdf_budget
 
     pages: list[list] = []
     problems: list[str] = []
     ocr_pages: list[int] = []
     created = None
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
+        # not `with pdfplumber.open(...)`: its close() makes every page of the file (to
+        # close them); ours are made and closed one by one, and the stream is a BytesIO
+        with pdf_budget(source):
+            pdf = pdfplumber.open(io.BytesIO(data))
             created = (pdf.metadata or {}).get("CreationDate")
-            scans = [i for i, page in enumerate(pdf.pages) if needs_ocr(page)]
+            doc_pages = list(_pages(pdf, problems))
+            scans = [i for i, page in enumerate(doc_pages) if needs_ocr(page)]
             read = {}
             if scans:
                 from parsers.scanned import ocr_pdf_pages
 
-                read, more = ocr_pdf_pages(data, pdf.pages, scans)
+                read, more = ocr_pdf_pages(data, doc_pages, scans)
                 problems.extend(more)
                 ocr_pages = [i + 1 for i in sorted(read)]
-            for i, page in enumerate(pdf.pages):
+            for i, page in enumerate(doc_pages):
                 pages.append(read.get(i, []) if i in scans else list(_page_blocks(page)))
+                page.close()  # its characters and layout are read: free them before the next page
+    except PdfminerException as exc:  # pdfplumber's wrapper of whatever pdfminer raised
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, InputError | MemoryError):  # a bound (parsers/bounds.py, parsers/bounded.py)
+            raise cause from None
+        raise InputError(f"{source}: unreadable PDF ({type(cause).__name__})") from None
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{source}: unreadable PDF ({type(exc).__name__})") from None
     from parsers.metadata import property_date
@@ -199,6 +212,38 @@ def _join_broken_row(before: list[list[str]], after: list[list[str]]) -> list[li
     before[-1] = [j if not hasattr(a, "confidence") else a.__class__(j, min(a.confidence, getattr(b, "confidence", 1)))
                   for a, b, j in zip(last, first, joined, strict=True)]  # an OCR reading keeps its confidence
     return after[1:]
+
+
+def _pages(pdf, problems: list[str]):
+    """The first MAX_PDF_PAGES pages, made one at a time (pdfplumber's `pdf.pages` makes
+    every page of the file first: 20,000 pages took 1.5 GB); a cut is named in problems."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfplumber.page import Page
+
+    from parsers.bounds import MAX_PDF_PAGES
+
+    doctop = 0
+    for number, obj in enumerate(PDFPage.create_pages(pdf.doc), 1):
+        if number > MAX_PDF_PAGES:
+            problems.append(f"pdf: {_page_count(pdf)} pages; only the first {MAX_PDF_PAGES} read "
+                            "(MAX_PDF_PAGES: a report has tens)")
+            return
+        page = Page(pdf, obj, page_number=number, initial_doctop=doctop)
+        doctop += page.height
+        yield page
+
+
+def _page_count(pdf) -> str:
+    """The page count the file declares (its page tree's /Count), or "over N"."""
+    from pdfminer.pdftypes import resolve1
+
+    from parsers.bounds import MAX_PDF_PAGES
+
+    try:
+        count = resolve1(resolve1(pdf.doc.catalog.get("Pages")).get("Count"))
+    except Exception:  # a damaged page tree: the count is only a figure in a message
+        count = None
+    return str(count) if isinstance(count, int) and count > MAX_PDF_PAGES else f"over {MAX_PDF_PAGES}"
 
 
 def _grids_by_part(text: str, tables: list[tuple[int, list[list[str]]]]) -> dict[str, Tokens]:

@@ -42,6 +42,9 @@ def read_docx(data: bytes, *, source: str) -> Reading:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    from parsers.bounds import check_zip
+
+    check_zip(data, source=source)  # a zip bomb stops here, before python-docx inflates every member
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:

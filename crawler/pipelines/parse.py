@@ -12,7 +12,11 @@ leaves is whole saves: a worker orphaned by a kill -9 may finish the save in
 hand (and the ones queued to it) during its last second, each whole.
 
 `_parse` is the one call of the parsers a worker makes (through
-archive.document.store_document): the place to bound a parse's time and memory.
+archive.document.store_document): the place where a parse's time and memory are
+bounded (parsers/bounded.py): each worker's address space is limited
+(`NIANBAO_PARSE_MEMORY_MB`) and each parse has a deadline (`NIANBAO_PARSE_TIMEOUT`,
+an alarm in the worker); crawler/pipelines/store.py kills a worker silent past it,
+or one that met the memory limit, and replaces the pool.
 """
 
 from __future__ import annotations
@@ -27,11 +31,18 @@ def default_processes() -> int:
     return max(1, min(4, cores or 1))
 
 
-def _worker_init(parent: int) -> None:
+_TIMEOUT: list[float | None] = [None]  # in a worker: the per-document deadline (new_pool's)
+
+
+def _worker_init(parent: int, memory: int | None = None, timeout: float | None = None) -> None:
     import signal
     import threading
 
+    from parsers.bounded import limit_worker
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl process decides when to stop
+    limit_worker(memory)  # an allocation past it fails (MemoryError): the document's problem, not the machine's
+    _TIMEOUT[0] = timeout
     # `parent` is the crawl's pid as the crawl saw it: a worker still starting up
     # when the crawl is killed would otherwise take its new parent (init) for it
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
@@ -50,14 +61,15 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _parse(body: bytes, url: str, filename: str | None, content_type: str | None) -> dict:
-    from parsers import parse_document
+    from parsers.bounded import parse_within
 
-    return parse_document(body, source=url, filename=filename, content_type=content_type)
+    return parse_within(body, source=url, filename=filename, content_type=content_type, timeout=_TIMEOUT[0])
 
 
-def new_pool(processes: int):
-    """Worker processes, spawned (the crawl has threads), that ignore SIGINT and exit with the crawl."""
+def new_pool(processes: int, memory: int | None = None, timeout: float | None = None):
+    """Worker processes, spawned (the crawl has threads), that ignore SIGINT and exit with the
+    crawl, each limited to `memory` MB of address space, each parse to `timeout` s."""
     import multiprocessing
 
     return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_init, initargs=(os.getpid(),))
+                               initializer=_worker_init, initargs=(os.getpid(), memory, timeout))

@@ -15,7 +15,10 @@ status, conditional requests) share the file, one writer at a time.
 
 A worker that dies (a crash in a native library, the OOM killer) breaks the
 pool: it is replaced once per document, and a document that breaks the
-replacement too is logged as a parse failure. A save that fails because the
+replacement too is logged as a parse failure. A worker silent past its parse
+deadline (parsers/bounded.py; stuck in native code) or one whose parse met the
+memory limit is killed with its pool, which is replaced; a document whose worker
+was killed is stored here, its failure as its problem. A save that fails because the
 disk is full — or a disk too full to store another document and close
 cleanly — stops the crawl (`storage_failed`): one line, the failure in
 site_status and fetch_log, the resume state kept (crawler/storage.py).
@@ -36,6 +39,8 @@ from crawler import storage
 from crawler.pipelines import parse
 from crawler.sitestats import count
 from nianbao.vocabulary import StorageFull, storage_failure
+from parsers.bounded import deadline
+from parsers.bounds import OverBound
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +109,13 @@ def counted(crawler, url: str, out: dict) -> None:
 
 class StorePipeline:
     def __init__(self, crawler, processes: int):
+        from parsers.bounded import memory_mb, timeout_s
+
         self.crawler = crawler
         self.processes = processes
+        # per-document limits (parsers/bounded.py); the settings override the environment's
+        self.timeout = float(crawler.settings.get("NIANBAO_PARSE_TIMEOUT") or timeout_s())
+        self.memory = int(crawler.settings.get("NIANBAO_PARSE_MEMORY_MB") or memory_mb())
         self.db_path = crawler.settings.get("NIANBAO_DB")
         self.executor: Executor | None = None
         self.failed: str | None = None  # the storage failure that stopped the crawl
@@ -132,7 +142,7 @@ class StorePipeline:
     def _new_executor(self) -> Executor:
         """The thin wrapper: worker processes, or one thread."""
         if self.processes > 0:
-            return parse.new_pool(self.processes)
+            return parse.new_pool(self.processes, self.memory, self.timeout)
         return ThreadPoolExecutor(1, thread_name_prefix="nianbao-store")
 
     async def process_item(self, item, spider=None):
@@ -141,10 +151,12 @@ class StorePipeline:
             return item
         fields = {k: item.get(k) for k in DOC_FIELDS}
         try:
-            out = await self._in_worker(store, self.db_path, fields, self.room)
-        except BrokenProcessPool as exc:  # broke the replacement pool too
+            limit = deadline(fields.get("body") or b"", filename=fields.get("filename"),
+                             content_type=fields.get("content_type"), base=self.timeout)
+            out = await self._in_worker(store, self.db_path, fields, self.room, limit=limit)
+        except (BrokenProcessPool, OverBound) as exc:  # broke the replacement pool too, or overran
             logger.error("parse failed for %s: %s: %s", item["url"], type(exc).__name__, exc)
-            return item
+            return self._store_here(item, fields, exc)
         except Exception as exc:
             reason = storage_failure(exc)
             if reason is None:
@@ -163,11 +175,33 @@ class StorePipeline:
         self.failed = reason
         storage.stop(self.crawler, item, reason)
 
-    async def _in_worker(self, fn, *args):
+    def _store_here(self, item, fields: dict, exc: BaseException):
+        """A document whose worker died or was killed: stored in this thread through the
+        same storing path, the failure as its parse's (a sighting if the worker stored it)."""
+        from archive.document import Document, store_document
+        from crawler import archive_db
+
+        def failed(_doc):
+            raise exc
+
+        db = archive_db.acquire(self.crawler)
+        try:
+            out = store_document(db, Document(**{k: v for k, v in fields.items() if v is not None}), parse=failed)
+        finally:
+            archive_db.release(self.crawler)
+        for key in ("sha256", "known", "snapshot_id", "created"):
+            item[key] = out[key]
+        counted(self.crawler, item["url"], out)
+        return item
+
+    async def _in_worker(self, fn, *args, limit: float | None = None):
         for attempt in (1, 2):
             executor = self.executor
             try:
-                return await self._wait(executor.submit(fn, *args))
+                out = await self._watched(executor, executor.submit(fn, *args), _url(args), limit or self.timeout)
+                if self.processes and isinstance(out, dict) and out.get("parse_error", "").startswith("MemoryBound"):
+                    self._replace(executor, f"a parse worker met the memory limit on {_url(args)}")
+                return out
             except BrokenProcessPool:
                 if attempt == 2 or self.executor is None:
                     raise
@@ -177,6 +211,28 @@ class StorePipeline:
                     executor.shutdown(wait=False, cancel_futures=True)
                     self.executor = self._new_executor()
 
+    async def _watched(self, executor, future, url: str, limit: float):
+        """The future's result; a worker silent past its deadline (stuck in native code,
+        its alarm not firing) is killed with its pool, which is replaced."""
+        from parsers.bounded import WATCHDOG_GRACE_S
+
+        try:
+            return await asyncio.wait_for(self._wait(future), limit + WATCHDOG_GRACE_S)
+        except TimeoutError:
+            if self.processes:
+                self._replace(executor, f"a parse worker overran its time limit on {url}")
+            raise OverBound(f"{url}: parse stopped after {limit:g} s (time limit; worker killed)") from None
+
+    def _replace(self, executor, why: str) -> None:
+        """Kill a pool whose worker is not to be trusted and start a new one (documents
+        in flight on its other workers are stored again there, as after a crash)."""
+        from parsers.bounded import kill_pool
+
+        if executor is not None and self.executor is executor:
+            logger.error("%s: killing its pool, starting a new one", why)
+            kill_pool(executor)
+            self.executor = self._new_executor()
+
     @staticmethod
     async def _wait(future):
         from scrapy.utils.reactor import is_asyncio_reactor_installed
@@ -184,3 +240,9 @@ class StorePipeline:
         if is_asyncio_reactor_installed():
             return await asyncio.wrap_future(future)
         return await maybe_deferred_to_future(deferToThread(future.result))
+
+
+def _url(args) -> str:
+    """The URL of a document given to a worker (store's fields), for messages."""
+    fields = args[1] if len(args) > 1 else None
+    return fields.get("url", "?") if isinstance(fields, dict) else str(fields)

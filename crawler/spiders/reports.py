@@ -91,6 +91,19 @@ class ReportsSpider(scrapy.Spider):
         spider.finder.enabled = spider.finder.enabled and not kwargs.get("site")
         return spider
 
+    def in_scope(self, url: str, slug: str | None = None, probe: str | None = None) -> bool:
+        """Whether this crawl may fetch url for site `slug`; without one (robots.txt, a
+        probe of a linked host), for any of its sites, or the probed host under its other
+        name (www.x.gov.cn ↔ x.gov.cn, a subdomain). Asked for every request and redirect
+        hop (crawler/scope.py)."""
+        if slug in self.sites:
+            return self.sites[slug].in_scope(url)
+        if any(site.in_scope(url) for site in self.sites.values()):
+            return True
+        host = (urlsplit(url).hostname or "").lower()
+        return bool(probe) and (host == probe or host.endswith("." + probe)
+                                or host == probe.removeprefix("www.") or f"www.{host}" == probe)
+
     @property
     def sites(self) -> dict[str, Site]:
         """Registered sites and those discovered so far (restored from JOBDIR state on resume)."""

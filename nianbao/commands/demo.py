@@ -19,7 +19,7 @@ HELP = "run the whole pipeline on the sandbox: crawl a province, build the archi
 # keep the polite defaults of crawler/settings.py.
 DEMO_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS=16",
                  "CONCURRENT_REQUESTS_PER_DOMAIN=4",
-                 "RETRY_TIMES=1")
+                 "RETRY_TIMES=1", "NIANBAO_ALLOW_PRIVATE_ADDRESSES=True")  # the sandbox is on loopback
 
 
 def add_arguments(parser) -> None:

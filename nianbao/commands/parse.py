@@ -1,4 +1,8 @@
-"""nianbao parse FILE... — print one canonical record per file as JSON lines."""
+"""nianbao parse FILE... — print one canonical record per file as JSON lines.
+
+Each file is parsed in a worker process within a time and memory limit
+(parsers/bounded.py): a file over a bound is one line on stderr, and the next
+file is parsed."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import argparse
 import json
 import sys
 
-from parsers import InputError, parse_path
+from parsers import InputError, parse_path_bounded
 
 HELP = "parse annual reports (HTML, text, PDF, Word) into canonical records, one JSON line per file"
 
@@ -20,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            record = parse_path(path)
+            record = parse_path_bounded(path)  # within time and memory limits (parsers/bounded.py)
         except InputError as exc:
             print(f"nianbao parse: {exc}", file=sys.stderr)
             failed += 1

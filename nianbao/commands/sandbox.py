@@ -51,6 +51,8 @@ def run(args) -> int:
                 yaml.safe_dump({"sites": world.registry_entries(handle), "resolve": w.host_map()}, f,
                                allow_unicode=True, sort_keys=False)
             print(f"registry written to {args.registry}")
+        # a crawl refuses loopback addresses unless told otherwise (crawler/scope.py)
+        print("crawl it with -s NIANBAO_ALLOW_PRIVATE_ADDRESSES=True (loopback is refused by default)")
         print("serving; Ctrl-C to stop", flush=True)
         while True:
             time.sleep(3600)
