@@ -4,9 +4,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Debian packages the tests use: a real browser for the page tests, a CJK font
-# for the sandbox's PDF reports.
-APT_PACKAGES := chromium fonts-wqy-microhei wget
+# Debian packages the tests use: a real browser for the page tests (and for PDFs
+# printed from HTML), a CJK font for the sandbox's PDF reports, LibreOffice to
+# read .doc/.wps, Tesseract with Simplified Chinese for scanned reports, poppler
+# for page images. Installed with --no-install-recommends (no desktop pulled in).
+APT_PACKAGES := chromium fonts-wqy-microhei wget libreoffice-writer-nogui tesseract-ocr tesseract-ocr-chi-sim poppler-utils
 
 .PHONY: setup system-deps demo test lint bench clean
 

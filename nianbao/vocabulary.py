@@ -104,11 +104,15 @@ def find_title(text: str) -> re.Match | None:
         if m:
             return m
     # a title split over two lines (深州市人民政府办公室 / 2021年政府信息公开工作年度报告)
-    for candidate in (head[:3000], re.sub(r"\s*\n\s*", "", head[:600]), head):
-        m = next(_titles(candidate), None)
+    m = next(_titles(head[:3000]), None)
+    if m:
+        return m
+    lines = [line.strip() for line in head[:600].split("\n")]
+    for first, second in zip(lines, lines[1:], strict=False):
+        m = next(_titles(first + second), None)
         if m:
             return m
-    return None
+    return next(_titles(head), None)
 
 
 def title_of(m: re.Match | None) -> str | None:

@@ -58,10 +58,14 @@ _short_cell_parts = lru_cache(maxsize=1 << 14)(_cell_parts)  # cells repeat: "0"
 
 def make_cell(raw: str, unit: str | None = None) -> dict:
     """The canonical cell of a printed text; `unit` is one printed elsewhere (a header)."""
+    raw_in = raw
     raw, value, cell_unit = _short_cell_parts(raw) if len(raw) < 64 else _cell_parts(raw)
     cell = {"value": value, "raw": raw}
     if cell_unit or (unit and value is not None):
         cell["unit"] = cell_unit or unit
+    confidence = getattr(raw_in, "confidence", None)  # an OCR reading (parsers/scanned.OcrText)
+    if confidence is not None:
+        cell["confidence"] = confidence
     return cell
 
 

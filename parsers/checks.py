@@ -101,6 +101,23 @@ def review_checks(table: dict) -> list[dict]:
     return out
 
 
+def check_cells(check: dict, tables: dict) -> list[tuple[str, str, str]]:
+    """The cells (table, row, column) a check adds up: the same rules as above.
+    review_litigation cells have row ""."""
+    rule, column = check["rule"], check["column"]
+    if rule == "review_total":
+        group = column.removesuffix("_total")
+        return [("review_litigation", "", f"{group}_{o}") for o in keys.OUTCOMES]
+    table = tables.get("applications", {})
+    if rule == "balance":
+        rows = ["new_received", "carried_over", "handled_total", "carried_forward"]
+    elif rule == "handled_sum":
+        rows = ["handled_total", *_handled_rows(table)]
+    else:  # row_total: `column` is the row
+        return [("applications", column, col) for col in keys.APPLICATION_COLUMNS]
+    return [("applications", row, column) for row in rows]
+
+
 def run_checks(tables: dict) -> list[dict]:
     out = []
     if "applications" in tables:

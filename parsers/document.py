@@ -34,6 +34,11 @@ class Reading:
     organization: str | None = None
     grids: dict[str, Tokens] = field(default_factory=dict)  # part key -> table rows
     problems: list[str] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages read by OCR
+    # a file (PDF, Word, image) dates itself by its signature line first, then by
+    # its properties (creation date), which the record then names in metadata_from
+    is_file: bool = False
+    property_published: str | None = None
 
 
 def parse_path(path: str | Path) -> dict:
@@ -74,7 +79,7 @@ def build_record(reading: Reading, *, source: str) -> dict:
         "title": title or reading.title,
         "organization": reading.organization or metadata.organization(text, title_match),
         "year": year,
-        "published": reading.published or metadata.published(text),
+        "published": reading.published or _published(reading, text),
         "format": None,
         "sections": sections,
         "tables": {},
@@ -83,11 +88,24 @@ def build_record(reading: Reading, *, source: str) -> dict:
     }
     year_format = None if year is None else ("pre-2019" if year < 2019 else "2019" if year < 2021 else "2021")
     table_format = _read_tables(record, reading, text, year_format)
+    if reading.ocr_pages:
+        from parsers.confirm import settle
+
+        settle(record)
     # a template version is a property of a report: none for news and notices
     record["format"] = table_format or (year_format if len(sections) >= 3 else None)
     record["checks"] = checks.run_checks(record["tables"])
+    if record["published"] is None and reading.property_published:
+        record["published"] = reading.property_published
+        record["metadata_from"] = {"published": "properties"}
     _name_missing(record, bool(sections))
     return record
+
+
+def _published(reading: Reading, text: str) -> str | None:
+    if not reading.is_file:
+        return metadata.published(text)
+    return metadata.signature_date(text) or metadata.published(text)
 
 
 def is_report(record: dict) -> bool:
@@ -125,7 +143,8 @@ def _read_tables(record: dict, reading: Reading, text: str, year_format: str | N
         problems.extend(more)
         if table:
             record["tables"]["applications"] = table
-            found_format = fmt
+            # the 2021 rows come after (五); a table cut before them (one photographed page) says no version
+            found_format = fmt if fmt == "2021" or "handled_total" in table else None
     tokens = _region_tokens(reading, text, "active_disclosure")
     if tokens:
         table, fmt, more = tables.active_disclosure(tokens, found_format or year_format)

@@ -50,3 +50,19 @@ def report_year(text: str, title: re.Match | None) -> int | None:
         return int(m.group(1))
     m = YEAR_IN_TEXT.search(clean(text))
     return int(m.group(1)) if m else None
+
+
+def signature_date(text: str) -> str | None:
+    """The date printed under the signature, closing the report."""
+    dates = list(_DATE.finditer(clean(text).rstrip()[-60:]))
+    return _iso(dates[-1]) if dates else None
+
+
+def property_date(value) -> str | None:
+    """A file property's date: a datetime, or a PDF date string (D:20220112093000+08'00')."""
+    if value is None:
+        return None
+    if hasattr(value, "date"):
+        return value.date().isoformat()
+    m = re.match(r"(?:D:)?(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})", str(value).strip())
+    return _iso(m) if m else None

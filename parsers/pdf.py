@@ -21,10 +21,15 @@ from parsers.sections import find_parts
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—－–]\s*\d{1,3}\s*[-—－–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
 TABLE_PARTS = ("active_disclosure", "applications", "review_litigation")
+MIN_TEXT_CHARS = 20  # fewer characters than this on a page with an image: a scan (maybe stamped)
+SCAN_COVER = 0.25  # ... an image covering at least this share of the page
+LINE_TOLERANCE = 6
 
 
 def _text(region) -> list[str]:
-    text = region.extract_text() or ""
+    # a title's Latin digits sit higher than its CJK characters (Chromium's fallback fonts):
+    # 6 pt keeps "2021" on the title's line and still parts lines of body text
+    text = region.extract_text(y_tolerance=LINE_TOLERANCE) or ""
     return [line for line in text.split("\n") if line.strip() and not _PAGE_NUMBER.match(line)]
 
 
@@ -69,18 +74,38 @@ def _grid(table, chars) -> list[list[str]]:
     return rows
 
 
+def _table_settings(page) -> dict:
+    """A table broken across pages (Chromium, LibreOffice) has a row part at the
+    top or bottom of a page drawn without its closing border: a horizontal line
+    where the ruled area starts and ends closes it, so that part is a table row
+    too and not loose text (a border already drawn there changes nothing)."""
+    vertical = [e for e in page.edges if e["orientation"] == "v"]
+    if not vertical:
+        return {}
+    return {"explicit_horizontal_lines": [min(e["top"] for e in vertical), max(e["bottom"] for e in vertical)]}
+
+
 def _page_blocks(page):
     """Text lines and tables of one page, top to bottom."""
-    tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
+    tables = sorted(page.find_tables(_table_settings(page)), key=lambda t: t.bbox[1])
     top = page.bbox[1]
     for table in tables:
         x0, t_top, x1, t_bottom = table.bbox
         if t_top > top:
-            yield "text", _text(page.crop((page.bbox[0], top, page.bbox[2], t_top)))
+            yield "text", _text(page.within_bbox((page.bbox[0], top, page.bbox[2], t_top)))
         yield "table", _grid(table, page.chars)
         top = max(top, t_bottom)
     if top < page.bbox[3]:
-        yield "text", _text(page.crop((page.bbox[0], top, page.bbox[2], page.bbox[3])))
+        yield "text", _text(page.within_bbox((page.bbox[0], top, page.bbox[2], page.bbox[3])))
+
+
+def needs_ocr(page) -> bool:
+    """A page without a text layer: a scan (an image and at most a few stray characters)."""
+    if len(page.chars) >= MIN_TEXT_CHARS:
+        return False
+    area = float(page.width * page.height) or 1.0
+    covered = sum(float((im["x1"] - im["x0"]) * (im["bottom"] - im["top"])) for im in page.images)
+    return covered >= SCAN_COVER * area
 
 
 def read_pdf(data: bytes, *, source: str) -> Reading:
@@ -88,23 +113,92 @@ def read_pdf(data: bytes, *, source: str) -> Reading:
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psparser import PSException
 
-    lines: list[str] = []
-    tables: list[tuple[int, list[list[str]]]] = []  # (offset in text, rows)
+    pages: list[list] = []
+    problems: list[str] = []
+    ocr_pages: list[int] = []
+    created = None
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for page in pdf.pages:
-                for kind, content in _page_blocks(page):
-                    if kind == "text":
-                        lines.extend(content)
-                    else:
-                        tables.append((len("\n".join(lines)), content))
-                        # the table's text stays in the prose too, for sections and fallbacks
-                        lines.extend(" ".join(c for c in row if c) for row in content)
+            created = (pdf.metadata or {}).get("CreationDate")
+            scans = [i for i, page in enumerate(pdf.pages) if needs_ocr(page)]
+            read = {}
+            if scans:
+                from parsers.scanned import ocr_pdf_pages
+
+                read, more = ocr_pdf_pages(data, pdf.pages, scans)
+                problems.extend(more)
+                ocr_pages = [i + 1 for i in sorted(read)]
+            for i, page in enumerate(pdf.pages):
+                pages.append(read.get(i, []) if i in scans else list(_page_blocks(page)))
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{source}: unreadable PDF ({type(exc).__name__})") from None
+    from parsers.metadata import property_date
+
+    reading = reading_of(pages)
+    reading.problems[:0] = problems
+    reading.ocr_pages = ocr_pages
+    if isinstance(created, bytes):
+        created = created.decode("latin-1")
+    reading.property_published = property_date(created if isinstance(created, str) else None)
+    return reading
+
+
+def reading_of(pages: list[list]) -> Reading:
+    """Text lines and table rows of each page, top to bottom → one Reading
+    (tables given to the part whose heading precedes them; a row broken by a
+    page break joined again)."""
+    lines: list[str] = []
+    tables: list[tuple[int, list[list[str]]]] = []  # (offset in text, rows)
+    open_table: list[list[str]] | None = None  # the table that ended its page
+    for blocks in pages:
+        blocks = [(kind, _content(kind, content)) for kind, content in blocks]
+        blocks = [(kind, content) for kind, content in blocks if content]
+        for n, (kind, content) in enumerate(blocks):
+            if kind == "text":
+                lines.extend(content)
+                continue
+            if n == 0 and open_table is not None:
+                content = _join_broken_row(open_table, content)
+            tables.append((len("\n".join(lines)), content))
+            # the table's text stays in the prose too, for sections and fallbacks
+            lines.extend(" ".join(c for c in row if c) for row in content)
+        open_table = tables[-1][1] if blocks and blocks[-1][0] == "table" else None
     text = "\n".join(lines)
-    problems = [] if text.strip() else ["pdf: no text layer (a scanned PDF needs OCR, which nianbao does not do)"]
-    return Reading(text=text, grids=_grids_by_part(text, tables), problems=problems)
+    problems = [] if text.strip() else ["pdf: no text found (no text layer, and nothing read by OCR)"]
+    return Reading(text=text, grids=_grids_by_part(text, tables), problems=problems, is_file=True)
+
+
+def _content(kind: str, content):
+    if kind == "text":
+        return [line for line in content if line.strip() and not _PAGE_NUMBER.match(line)]
+    return [row for row in content if any(c.strip() for c in row)]
+
+
+def _join_broken_row(before: list[list[str]], after: list[list[str]]) -> list[list[str]]:
+    """A row cut by the page break: its label's end (or its numbers) in the first
+    row of the next page, cell for cell under the last row of the page before.
+    One of the two parts holds no number; the parts are joined in `before`."""
+    from parsers.rows import is_value_token
+
+    if not before or not after:
+        return after
+    last, first = before[-1], after[0]
+    # a cell spanning rows from the page before (三、本年度办理结果) is printed again, blank
+    while len(first) > len(last) and not first[0].strip():
+        first = first[1:]
+    if len(last) != len(first):
+        return after
+
+    def numbers(row: list[str]) -> bool:
+        return any(c.strip() and is_value_token(c) for c in row)
+
+    if numbers(last) and numbers(first):
+        return after
+    joined = [a + b if not (a.strip() and b.strip() and is_value_token(a) and is_value_token(b)) else a
+              for a, b in zip(last, first, strict=True)]
+    before[-1] = [j if not hasattr(a, "confidence") else a.__class__(j, min(a.confidence, getattr(b, "confidence", 1)))
+                  for a, b, j in zip(last, first, joined, strict=True)]  # an OCR reading keeps its confidence
+    return after[1:]
 
 
 def _grids_by_part(text: str, tables: list[tuple[int, list[list[str]]]]) -> dict[str, Tokens]:

@@ -36,6 +36,12 @@ def read_ole(data: bytes, *, source: str, content_type: str | None = None) -> Re
     return _read(data, source=source)
 
 
+def read_image(data: bytes, *, source: str, content_type: str | None = None) -> Reading:
+    from parsers.scanned import read_image as _read
+
+    return _read(data, source=source)
+
+
 def read_zip(data: bytes, *, source: str, content_type: str | None = None) -> Reading:
     raise InputError(f"{source}: a zip archive that is not a .docx; unpack it first")
 
@@ -52,5 +58,6 @@ READERS = {
     "pdf": read_pdf,
     "docx": read_docx,
     "ole": read_ole,
+    "image": read_image,
     "zip": read_zip,
 }

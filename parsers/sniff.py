@@ -22,7 +22,7 @@ def kind(data: bytes, *, filename: str | None = None, content_type: str | None =
     if head.startswith(OLE_MAGIC):
         return "ole"
     if any(head.startswith(m) for m in IMAGE_MAGIC) or (content_type or "").startswith("image/"):
-        raise InputError(f"{filename or 'document'}: an image, not a report (no text to read)")
+        return "image"  # a photo or scan of a report: read by OCR
     if _looks_binary(head):
         raise InputError(f"{filename or 'document'}: binary data of an unknown format")
     if _HTML.search(head) or name.endswith((".htm", ".html", ".shtml", ".jsp")) or "html" in (content_type or ""):

@@ -3,8 +3,10 @@
 .docx: paragraphs and tables in body order. A table becomes pipe-separated
 text, one printed cell per "|" — a merged cell (gridSpan or vMerge) is one
 printed cell, so it is written once, where it starts — and is read by the
-same `pipe` layout as text dumps. .doc/.wps (OLE2 binary Word) have no
-packaged reader: they yield a record whose problem says so.
+same `pipe` layout as text dumps. .doc/.wps (OLE2 binary Word, as Word
+97–2003 and WPS Office write them) are converted to .docx by LibreOffice
+(parsers/office.py) and read the same way; where that fails the record's
+problem says why (LibreOffice missing: how to install it).
 """
 
 from __future__ import annotations
@@ -14,10 +16,8 @@ import zipfile
 
 from parsers.document import InputError, Reading
 
-UNSUPPORTED_OLE = (
-    "format: Word 97-2003 / WPS binary document (.doc/.wps) is not supported; "
-    "the text could not be read (convert it to .docx or PDF)"
-)
+NOT_DOCUMENTS = {"Excel": {"Workbook", "Book"}, "PowerPoint": {"PowerPoint Document"}}
+UNREAD_OLE = "format: Word 97-2003 / WPS binary document (.doc/.wps) not read: "
 
 
 def _table_text(table) -> str:
@@ -55,7 +55,10 @@ def read_docx(data: bytes, *, source: str) -> Reading:
             blocks.append(_table_text(Table(child, document)))
     core = document.core_properties
     title = core.title if core.title and "年度报告" in core.title else None
-    return Reading(text="\n".join(blocks), title=title)
+    from parsers.metadata import property_date
+
+    return Reading(text="\n".join(blocks), title=title, is_file=True,
+                   property_published=property_date(core.created or core.modified))
 
 
 def read_ole(data: bytes, *, source: str) -> Reading:
@@ -65,7 +68,19 @@ def read_ole(data: bytes, *, source: str) -> Reading:
         streams = {"/".join(s) for s in olefile.OleFileIO(io.BytesIO(data)).listdir()}
     except OSError:
         raise InputError(f"{source}: a damaged OLE2 (Office 97-2003) file") from None
-    if "WordDocument" not in streams:
-        kind = "Excel" if "Workbook" in streams or "Book" in streams else "Office"
-        return Reading(text="", problems=[f"format: {kind} 97-2003 binary file is not a report document; not read"])
-    return Reading(text="", problems=[UNSUPPORTED_OLE])
+    # Word and WPS Office write a WordDocument stream; MS Works .wps others, which
+    # LibreOffice reads too. Spreadsheets and slides are not report documents.
+    other = next((kind for kind, names in NOT_DOCUMENTS.items() if streams & names), None)
+    if other and "WordDocument" not in streams:
+        return Reading(text="", problems=[f"format: {other} 97-2003 binary file is not a report document; not read"])
+    from parsers.office import ConversionError, to_docx
+
+    try:
+        converted = to_docx(data, suffix=".doc")
+    except ConversionError as exc:
+        return Reading(text="", problems=[UNREAD_OLE + str(exc)])
+    try:
+        reading = read_docx(converted, source=source)
+    except InputError as exc:
+        return Reading(text="", problems=[UNREAD_OLE + f"LibreOffice's .docx was unreadable ({exc})"])
+    return reading

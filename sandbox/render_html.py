@@ -129,7 +129,7 @@ def decoy_inner(decoy) -> str:
 
 def attachment_inner(report, href: str) -> str:
     """The article that wraps a PDF/DOCX report: a line of text and the link."""
-    name = f"{report.title}.{report.kind}"
+    name = f"{report.title}.{report.ext}"
     return (f"<p>现将{escape(report.title)}予以公布。</p>\n"
             f'<p>附件：<a href="{href}" target="_blank">{escape(name)}</a></p>')
 

@@ -17,6 +17,8 @@ from sandbox import cms, render_html, response
 from sandbox.response import Request, Response
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+FILE_TYPES = {"pdf": "application/pdf", "scan": "application/pdf", "doc": "application/msword",
+              "wps": "application/vnd.ms-works"}
 
 
 class SiteApp:
@@ -153,19 +155,20 @@ class SiteApp:
         return self._html(text)
 
     def _file(self, report) -> Response:
+        from sandbox.render_formats import ToolMissing
         from sandbox.render_pdf import FontMissing
 
         try:
             data = rendered_file(report)
-        except FontMissing as exc:  # say why instead of dropping the connection
+        except (FontMissing, ToolMissing) as exc:  # say why instead of dropping the connection
             return Response(status=500, body=str(exc).encode(), content_type="text/plain; charset=utf-8")
-        ctype = "application/pdf" if report.kind == "pdf" else DOCX_TYPE
+        ctype = FILE_TYPES.get(report.kind, DOCX_TYPE)
         headers = []
         if "octet_stream" in self.site.features:  # some CMSs send every download as octet-stream
             ctype = "application/octet-stream"
             from urllib.parse import quote
             headers.append(("Content-Disposition",
-                            f"attachment; filename*=UTF-8''{quote(report.title)}.{report.kind}"))
+                            f"attachment; filename*=UTF-8''{quote(report.title)}.{report.ext}"))
         return Response(body=data, content_type=ctype, headers=headers)
 
     def _calendar(self, date: str) -> Response:
@@ -211,6 +214,9 @@ def rendered_file(report) -> bytes:
         if report.kind == "pdf":
             from sandbox import render_pdf
             data = render_pdf.render(report)
+        elif report.kind in ("doc", "wps", "scan"):
+            from sandbox import render_formats
+            data = render_formats.legacy(report)
         else:
             from sandbox import render_docx
             data = render_docx.render(report)

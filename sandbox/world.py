@@ -80,7 +80,7 @@ class Report:
     body: Body
     year: int
     format: str
-    kind: str  # html | pdf | docx
+    kind: str  # html | pdf | docx, or with legacy formats: doc | wps | scan (an image-only PDF)
     published: str
     late: bool
     title: str
@@ -94,6 +94,11 @@ class Report:
     reason: str | None = None  # why a crawler cannot find it: blocked | robots
     revision: int = 0
     content: dict = field(default_factory=dict, repr=False)  # title..tables minus source
+
+    @property
+    def ext(self) -> str:
+        """The file name extension the report is served under."""
+        return "pdf" if self.kind == "scan" else self.kind
 
     @property
     def url(self) -> str:
@@ -250,12 +255,18 @@ class World:
         return report
 
 
+# With `legacy_formats` (site slugs), a site's file reports are published in the
+# older formats instead: a DOCX report as .doc or .wps, a PDF one scanned. The
+# choice is drawn from its own RNG stream, so every other draw of the world is
+# the same with or without it.
+LEGACY_KINDS = {"docx": ("doc", "wps"), "pdf": ("scan", "pdf")}
 # First loopback address of the hosted sites and of the outsiders (the three IP
 # provinces use 127.0.1.1 upwards).
 HOSTED_FIRST, OUTSIDER_FIRST = 20, 60
 
 
-def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5, hosted: bool = False) -> World:
+def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5, hosted: bool = False,
+                legacy_formats: tuple[str, ...] = ()) -> World:
     """The three IP-addressed provinces; with `hosted`, also 广东 and 湖南 under host names
     (their sites come after, so the others' addresses, ids and bytes do not change)."""
     world = World(seed=seed, generation=generation, slow_seconds=slow_seconds)
@@ -272,7 +283,7 @@ def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5
         province = world.province(spec.owner.code[:2])
         site = Site(spec=spec, province=province, address=f"127.0.1.{n}", world=world)
         site.bodies = [Body(b.name, b.level, b.code, spec.slug) for b in spec.bodies]
-        _populate(site, seed, counter)
+        _populate(site, seed, counter, legacy=spec.slug in legacy_formats)
         world.sites.append(site)
     if generation:
         # A later generation of the same world: one reachable report was re-published.
@@ -280,7 +291,7 @@ def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5
     return world
 
 
-def _populate(site: Site, seed: int, counter) -> None:
+def _populate(site: Site, seed: int, counter, *, legacy: bool = False) -> None:
     family = cms.family(site.cms)
     rng = rng_for(seed, site.slug)
     split = "split_columns" in site.features
@@ -297,6 +308,8 @@ def _populate(site: Site, seed: int, counter) -> None:
                 r = _make_report(site, body, year, col, seed, counter)
                 if r:
                     site.reports.append(r)
+    if legacy:  # before the listings are made from the reports' paths
+        _legacy_formats(site, seed)
     _add_decoys(site, rng, counter)
     if site.status == "ok":
         _add_traps(site, rng)
@@ -305,6 +318,14 @@ def _populate(site: Site, seed: int, counter) -> None:
                                                    r.published, "report"))
     for c in site.columns:
         c.entries.sort(key=lambda e: (e.date, e.path), reverse=True)
+
+
+def _legacy_formats(site: Site, seed: int) -> None:
+    family = cms.family(site.cms)
+    for r in site.reports:
+        if r.kind in LEGACY_KINDS:
+            r.kind = rng_for(seed, "legacy", r.id).choice(LEGACY_KINDS[r.kind])
+            r.path = family.attachment_path(site.column(r.column), r.id, r.published, r.ext)
 
 
 def _make_report(site: Site, body: Body, year: int, col: str, seed: int, counter) -> Report | None:

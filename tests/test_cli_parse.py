@@ -40,7 +40,7 @@ def test_bad_inputs_fail_one_line_each_and_good_files_still_parse(tmp_path):
     assert proc.stderr.splitlines() == [
         "nianbao parse: empty.txt: empty file",
         "nianbao parse: junk.bin: binary data of an unknown format",
-        "nianbao parse: photo.png: an image, not a report (no text to read)",
+        "nianbao parse: photo.png: an unreadable image (UnidentifiedImageError)",
         "nianbao parse: folder: is a directory",
         "nianbao parse: missing.txt: no such file",
         "nianbao parse: huge.txt: 53 MB is over the 50 MB limit",

@@ -1,5 +1,6 @@
-"""Word documents: a .docx report with merged cells, as Word writes it; and
-.doc/.wps binaries, which yield a record that says they are not supported."""
+"""Word documents: a .docx report with merged cells, as Word writes it; damaged
+and non-Word OLE2 binaries yield a record that says why they were not read
+(real .doc/.wps: tests/test_parse_word_binary.py)."""
 
 from __future__ import annotations
 
@@ -80,12 +81,18 @@ def test_docx_report_every_cell():
     assert r["sections"]["other_matters"] == "无。"
 
 
-def test_doc_binary_is_a_clear_unsupported_format_problem():
-    # a minimal OLE2 compound file with a WordDocument stream, as .doc/.wps are
+def test_damaged_doc_binary_is_a_clear_problem():
+    # a minimal OLE2 compound file with an empty WordDocument stream: LibreOffice
+    # cannot convert it (or is absent); the record says the document was not read
     ole = _ole_with_stream("WordDocument")
     r = parse_document(ole, source="report.doc", filename="report.doc")
-    assert r["problems"][0].startswith("format: Word 97-2003 / WPS binary document (.doc/.wps) is not supported")
+    assert r["problems"][0].startswith("format: Word 97-2003 / WPS binary document (.doc/.wps) not read: ")
     assert r["tables"] == {}
+
+
+def test_spreadsheet_binary_is_not_a_report():
+    r = parse_document(_ole_with_stream("Workbook"), source="report.xls", filename="report.xls")
+    assert r["problems"][0] == "format: Excel 97-2003 binary file is not a report document; not read"
 
 
 def _ole_with_stream(name: str) -> bytes:
