@@ -48,6 +48,9 @@ class Document:
     # (re-ingesting a folder changes nothing).
     sighting: bool = True
     seen: tuple = ()  # further sightings of these bytes, (seen_at, status, headers JSON): a shard's, at merge
+    # What the page around a fetched document says about it (crawler/items.py RawDocument.context):
+    # {"page", "title", "published", "organization", "site_name"}; fills what the document does not say.
+    context: dict | None = None
 
 
 def parse_bytes(doc: Document) -> dict:
@@ -102,10 +105,48 @@ def store_document(db, doc: Document, parse: Callable[[Document], object] = pars
         return out
     if record is None:
         return out  # nothing to say about these bytes (a merged snapshot no report points at)
-    if isinstance(record, dict) and not record.get("title") and doc.title:
-        record = {**record, "title": doc.title}  # the title the listing printed
+    if isinstance(record, dict):
+        record = with_context(record, doc.title, doc.context)
     out["report"] = save_report(db, record, snapshot_id=out["snapshot_id"], url=doc.url)
     return out
+
+
+def with_context(record: dict, title: str | None, context: dict | None) -> dict:
+    """The record with what the document does not say taken from around it.
+
+    A report file says its own title and body (a page's words never replace a
+    report-shaped title or a body the document names); the page that wrapped it
+    says the publish date (when it went online) and fills a missing title or body;
+    the listing's anchor (`title`) fills a missing title; the site's owner is the
+    body of last resort (a title starting with the year names no body).
+    `metadata_from` says where each field came from when it did not come from the
+    document itself (added to what the parser said, e.g. {"published": "properties"})."""
+    from parsers import metadata
+
+    ctx = dict(context or {})
+    record = dict(record)
+    origin = {}
+
+    def fill(key: str, value, source: str, *, override: bool = False) -> None:
+        if value and (override or not record.get(key)):
+            record[key] = value
+            origin[key] = source
+
+    own_title = record.get("title")
+    if not (own_title and metadata.TITLE.search(own_title)):
+        page_title = ctx.get("title")
+        fill("title", page_title if page_title and metadata.TITLE.search(page_title) else None, "page",
+             override=True)
+    fill("title", title, "listing")
+    fill("organization", metadata.clean_organization(ctx.get("organization")), "page")
+    fill("organization", metadata.clean_organization(ctx.get("site_name")), "site")
+    fill("published", ctx.get("published"), "page", override=True)
+    if origin:
+        record["metadata_from"] = {**(record.get("metadata_from") or {}), **origin,
+                                   **({"page": ctx["page"]} if ctx.get("page") else {})}
+        missing = {f"{k}: not found" for k in origin}
+        record["problems"] = [p for p in record.get("problems") or [] if p not in missing]
+    return record
 
 
 def record_problem(db, snapshot_id: str, text: str) -> None:

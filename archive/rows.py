@@ -31,7 +31,8 @@ SECTION_POSITION = {part: i for i, (part, _label) in enumerate(keys.SECTIONS, 1)
 
 _TITLE_BODY = re.compile(r"^\s*(?:#+\s*)?(.+?)\s*(?:20\d\d|19\d\d)\s*年")
 _ZONE = re.compile(r"(开发区|高新区|集聚区|实验区|新区|园区|管委会|管理委员会)")
-_TOWNSHIP = re.compile(r"(乡|镇|街道|街道办事处)(人民政府)?$")
+_TOWNSHIP = re.compile(r"(乡|镇|街道|街道办事处|苏木)(人民政府|政府)?$")
+_ZONE_BODY = re.compile(r"管委会|管理委员会")
 
 
 def body_name(record: dict) -> str | None:
@@ -41,6 +42,14 @@ def body_name(record: dict) -> str | None:
         return org
     m = _TITLE_BODY.match(record.get("title") or "")
     return m.group(1).strip() if m and len(m.group(1).strip()) >= 2 else None
+
+
+# A government by the division word before 人民政府, when the division list does not
+# place the name (a renamed county, a typo'd city): 自治区 before 区 (leftmost match).
+_GOVERNMENT = re.compile(r"(自治区|省|自治州|地区|盟|市|州|自治县|自治旗|特区|林区|县|旗|区)(人民政府|政府)$")
+GOVERNMENT_LEVELS = {"自治区": "province", "省": "province", "自治州": "city", "地区": "city", "盟": "city",
+                     "市": "city", "州": "city", "自治县": "county", "自治旗": "county", "特区": "county",
+                     "林区": "county", "县": "county", "旗": "county", "区": "county"}
 
 
 def _ancestor_prefixes(where: Place) -> tuple[str, ...]:
@@ -72,6 +81,9 @@ def body_level(normalised: str, where: Place) -> str:
             return where.level or "department"
     if _TOWNSHIP.search(normalised):
         return "township"
+    government = _GOVERNMENT.search(normalised)
+    if government and not _ZONE_BODY.search(normalised):
+        return GOVERNMENT_LEVELS[government.group(1)]
     if _ZONE.search(normalised):
         return "zone"
     return "department"
@@ -161,6 +173,9 @@ def report_row(record: dict, body: dict, *, snapshot_id: str | None, url: str | 
         "snapshot_id": snapshot_id,
         "problem_count": len(record.get("problems") or []),
         "record_sha256": record_digest(record),
+        # where title/body/date came from when not from the document (migration 16)
+        "metadata_from": (json.dumps(record["metadata_from"], ensure_ascii=False, sort_keys=True)
+                          if record.get("metadata_from") else None),
     }
 
 

@@ -462,6 +462,9 @@ MIGRATIONS.append((14, "review and litigation sums, bodies by province", _review
 # The division code of the site a snapshot was fetched from: a report's current
 # version comes from its own body's site first (archive/store.py, source_rank).
 MIGRATIONS.append((15, "snapshot site codes", ["ALTER TABLE snapshots ADD COLUMN site_code TEXT"]))
+# Where a report's title, body or date came from when the document did not say it
+# (the article page wrapping a file, the listing, the site's owner): JSON, or NULL.
+MIGRATIONS.append((16, "report metadata provenance", ["ALTER TABLE reports ADD COLUMN metadata_from TEXT"]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"
 

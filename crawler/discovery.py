@@ -41,12 +41,41 @@ SKIP_EXT = (
 )
 # Pagination anchors of static listings (index_1.html, ?page=2).
 PAGER_TEXT = re.compile(r"^(下一?页|后一?页|尾页|末页|上一?页|前一?页|首页|\d{1,3}|>|»|>>|›)$")
-PAGER_URL = re.compile(r"(index_\d+\.s?html?$|[?&](page|pageNo|pageNum|pageIndex|p)=\d+)", re.I)
+PAGER_URL = re.compile(r"(index_\d+\.s?html?$|[?&](page|pageNo|pageNum|pageIndex|p|pn|cur_?page|currentPage"
+                       r"|curPage|startrecord|start|offset)=\d+)", re.I)
+
+# --- Attachments recognised by what they are, not by a URL extension -----------------
+# Download endpoints: a path naming the act of downloading, or a query parameter naming
+# a file or its id (/download?fileid=12, /attach/getfile.do?id=3, /DownLoad.aspx?FileName=…).
+DOWNLOAD_PATH = re.compile(r"(down(load)?(file)?|getfile|attach(ment)?|file\.do|/files?/\d+/?$)", re.I)
+FILE_QUERY = re.compile(r"(^|&)(file_?(name|id|path|url)?|fid|attach(ment)?_?(id|name)?|doc_?id)=", re.I)
+# Anchor text that names a document file (附件：…年度报告.pdf).
+FILE_TEXT = re.compile(r"\.(pdf|docx?|wps|ofd|xlsx?|et)\s*[)）]?\s*$", re.I)
+# The area of an article that holds its files.
+ATTACHMENT_AREA = re.compile(r"附件|下载|附档|文件下载|相关附件")
+# Online document viewers: pdf.js viewer.html?file=…, generic …/preview?file=…
+VIEWER_PARAMS = ("file", "url", "src", "path", "pdf", "doc", "filepath", "fileUrl")
+VIEWER_PATH = re.compile(r"(viewer|pdfjs|preview|view|reader|ofdview)", re.I)
+# Document kinds a report comes as, by response (crawler/documents.py decides).
+DOCUMENT_KINDS = ("pdf", "docx", "doc", "wps", "ofd", "xls", "xlsx")
 
 
 def is_attachment(url: str) -> bool:
     path = urlsplit(url).path.lower()
     return path.endswith(ATTACHMENT_EXT)
+
+
+def is_download(url: str, text: str = "") -> bool:
+    """A link that may be a document whatever its URL ends with: a file extension, a
+    download endpoint, a query naming a file, or anchor text naming a file. Only a
+    candidate: the response decides (crawler/documents.py)."""
+    parts = urlsplit(url)
+    path = parts.path.lower()
+    if path.endswith(ATTACHMENT_EXT) or FILE_TEXT.search(text or ""):
+        return True
+    if path.endswith((".html", ".htm", ".shtml")) or VIEWER_PATH.search(path.rsplit("/", 1)[-1]):
+        return False
+    return bool(DOWNLOAD_PATH.search(parts.path) or FILE_QUERY.search(parts.query))
 
 
 def is_skipped(url: str) -> bool:

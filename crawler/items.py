@@ -25,6 +25,11 @@ class RawDocument(scrapy.Item):
     year_hint = scrapy.Field()      # the year that title names
     via = scrapy.Field()            # page | attachment
     referer = scrapy.Field()
+    # What the page around a document says about it (an article wrapping an attached
+    # file, a viewer page): {"page": url, "title", "published", "organization"}, plus
+    # "site_name" (the site's owner), the body of last resort. The archive step fills
+    # the record's missing metadata from it (crawler/pipelines/archive.py).
+    context = scrapy.Field()
     not_modified = scrapy.Field()   # server answered 304: body replayed from the archive
     request = scrapy.Field()        # the request that fetched it: queued again when it could not be stored
     # set by the store pipeline (archive.document.store_document's answer)

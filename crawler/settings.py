@@ -54,6 +54,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry middleware, keeping why each attempt failed (for fetch_log).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.extensions.fetchlog.RetryReasonMiddleware": 550,
+    # Column pages flagged `render` are answered by headless Chromium (last resort; after robots.txt).
+    "crawler.browser.BrowserMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
@@ -82,6 +84,9 @@ NIANBAO_DISCOVER_SITES = True
 NIANBAO_SITE_HOPS = 3  # province (0) → city (1) → county (2) → county department (3)
 NIANBAO_MAX_SITES = 2000  # sites per province crawl, registered ones included
 NIANBAO_MAX_PAGES_PER_SITE = 20000  # pages fetched per site
+NIANBAO_BROWSER = "auto"  # headless Chromium for script-built lists: auto (found on PATH), a path, or False
+NIANBAO_BROWSER_PAGES = 5  # column pages rendered per site at most
+NIANBAO_BROWSER_SECONDS = 20.0  # per render, then Chromium is killed
 NIANBAO_MIN_FREE_MB = 64  # stop (and say so) before the disk is full: crawler/storage.py
 
 LOG_LEVEL = "INFO"

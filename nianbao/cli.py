@@ -23,8 +23,12 @@ COMMANDS = {
     "verify": "nianbao.commands.verify",
     "merge": "nianbao.commands.merge",
     "deploy": "nianbao.commands.deploy",
+    "publish": "nianbao.commands.publish",
     "sites": "nianbao.commands.sites",
 }
+# Commands that write an archive: a published archive (being served) is published again
+# after they succeed, so the site shows the new state (nianbao/site/publish.py).
+WRITERS = ("ingest", "crawl", "merge")
 
 
 class UserError(Exception):
@@ -70,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     modules = _available()
     args = build_parser(modules).parse_args(argv)
     try:
-        return int(modules[args.command].run(args) or 0)
+        status = int(modules[args.command].run(args) or 0)
+        if args.command in WRITERS and getattr(args, "db", None):
+            _publish_after_write(args.command, args.db)
+        return status
     except UserError as exc:
         print(f"nianbao {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -94,6 +101,14 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"nianbao {args.command}: {reason}", file=sys.stderr)
         return 1
+
+
+def _publish_after_write(command: str, db: str) -> None:
+    from nianbao.site.publish import publish_if_published
+
+    copy = publish_if_published(db)
+    if copy is not None:
+        print(f"nianbao {command}: published {db} for the site ({copy})", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -479,7 +479,28 @@ def _organization(title: str | None, meta: dict[str, str], page_text: _PageText)
     if m and metadata.organization(title, m):
         return metadata.organization(title, m)
     for name in SOURCE_META:
-        if name in meta:
-            return clean(meta[name]).strip()
-    m = _LABELLED_SOURCE.search(str(page_text))
-    return clean(m.group(1)) if m else None
+        org = metadata.clean_organization(meta.get(name))
+        if org:
+            return org
+    for m in _LABELLED_SOURCE.finditer(str(page_text)):
+        org = metadata.clean_organization(m.group(1))
+        if org:
+            return org
+    return None
+
+
+def page_metadata(html: str) -> dict:
+    """Title, publish date and issuing body a page prints about itself (meta tags, 标题,
+    发布时间, 来源 lines) without reading its content: what an article page that wraps
+    a report file says about that file."""
+    try:
+        tree = etree.fromstring(_XML_DECLARATION.sub("", html, count=1), HTML_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        tree = None
+    if tree is None:
+        return {"title": None, "published": None, "organization": None}
+    meta = _meta(tree)
+    title = _title(tree, meta)
+    page_text = _PageText(tree)
+    return {"title": title, "published": _published(meta, page_text),
+            "organization": _organization(title, meta, page_text)}

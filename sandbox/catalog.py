@@ -26,6 +26,7 @@ PROVINCES = (("41", "henan"), ("35", "fujian"), ("53", "yunnan"))
 # whose portal 广东's links as a site of another province.
 HOSTED_PROVINCES = (("44", "guangdong"), ("43", "hunan"))
 LEVELS = ("province", "city", "county", "department", "zone")
+# The families the catalog's sites use (sandbox/cms has gkmlpt too: add it here once a catalog site uses it).
 CMS_FAMILIES = ("trs", "hanweb", "jsonapi", "static")
 STATUSES = ("ok", "not_found", "robots_disallowed", "blocked", "no_reports", "error")
 
@@ -50,7 +51,11 @@ class SiteSpec:
     # "trs_page_div" (the 6-argument createPageHTML form), "octet_stream" (attachments
     # sent as application/octet-stream), "split_columns" (one report column per body);
     # identity variants: "site_id_text_only" (网站标识码 in the footer, no SiteIDCode meta),
-    # "no_site_id" (neither: placed by its name), "portal_title" (<title>… - 名称门户网站).
+    # "no_site_id" (neither: placed by its name), "portal_title" (<title>… - 名称门户网站);
+    # and the discovery features of sandbox/features.py ("script_pager", "post_pager",
+    # "extless_download", "pdf_viewer", "iframe_pdf", "js_only_list", "framed_list",
+    # "page_source", "year_first_titles", "mostly_files", "more_decoys"; "key:variant"
+    # pins a variation), cms "gkmlpt" (sandbox/cms/gkmlpt.py).
     features: tuple[str, ...] = ()
     host: str | None = None  # served as http://host:port/ (crawl with --resolve host:address)
     registered: bool = True  # listed by registry_entries; False: a crawl must discover it
@@ -174,26 +179,26 @@ HOSTED_SITES: tuple[SiteSpec, ...] = (
                  ("list", "友情链接", ("hunan", "moe", "southcn", "mall")),
              )),
     SiteSpec("guangdong-edu-gd", "hanweb", (_b("广东省教育厅", "department", "44"),), host="edu.gd.gov.cn",
-             registered=False, page_size=15),
+             registered=False, page_size=15, features=("extless_download", "pdf_viewer")),
     SiteSpec("guangdong-czt-gd", "jsonapi", (_b("广东省财政厅", "department", "44"),), host="czt.gd.gov.cn",
-             registered=False, features=("site_id_text_only",)),
+             registered=False, page_size=6, features=("site_id_text_only", "post_pager")),
     SiteSpec("guangdong-hrss-gd", "static", (_b("广东省人力资源和社会保障厅", "department", "44"),),
              host="hrss.gd.gov.cn", registered=False, features=("no_site_id",)),
-    SiteSpec("guangdong-gz", "hanweb", (_b("广州市人民政府", "city", "4401"),), host="www.gz.gov.cn",
+    SiteSpec("guangdong-gz", "gkmlpt", (_b("广州市人民政府", "city", "4401"),), host="www.gz.gov.cn",
              registered=False, page_size=15, features=("portal_title",), links=(
                  ("list", "区县政府", ("guangdong-panyu", "guangdong-gzns")),
                  ("list", "市政府部门", ("guangdong-jyj-gz",)),
              )),
     SiteSpec("guangdong-sg", "static", (_b("韶关市人民政府", "city", "4402"),), host="www.sg.gov.cn",
-             registered=False, charset="gbk", declared_charset="gbk", page_size=8, links=(
+             registered=False, charset="gbk", declared_charset="gbk", page_size=8, features=("iframe_pdf",), links=(
                  ("select", "县（市、区）政府网站", ("guangdong-ruyuan",)),
                  ("list", "部门网站", ("guangdong-czj-sg",)),
              )),
     SiteSpec("guangdong-jyj-gz", "trs", (_b("广州市教育局", "department", "4401"),), host="jyj.gz.gov.cn",
-             registered=False),
+             registered=False, page_size=6, features=("script_pager",)),
     SiteSpec("guangdong-czj-sg", "hanweb", (_b("韶关市财政局", "department", "4402"),), host="czj.sg.gov.cn",
-             registered=False, features=("no_site_id",)),
-    SiteSpec("guangdong-panyu", "jsonapi", (_b("番禺区人民政府", "county", "440113"),), host="www.panyu.gov.cn",
+             registered=False, page_size=6, features=("no_site_id", "post_pager", "extless_download")),
+    SiteSpec("guangdong-panyu", "gkmlpt", (_b("番禺区人民政府", "county", "440113"),), host="www.panyu.gov.cn",
              registered=False, links=(
                  ("list", "部门网站", ("guangdong-jyj-panyu",)),
                  ("list", "镇街网站", ("guangdong-shilou-panyu",)),
@@ -201,10 +206,10 @@ HOSTED_SITES: tuple[SiteSpec, ...] = (
     SiteSpec("guangdong-gzns", "static", (_b("广州南沙经济技术开发区管理委员会", "zone", "440115"),),
              host="www.gzns.gov.cn", registered=False),
     SiteSpec("guangdong-ruyuan", "trs", (_b("乳源瑶族自治县人民政府", "county", "440232"),), host="www.ruyuan.gov.cn",
-             registered=False, charset="gbk", declared_charset="gbk", features=("portal_title",)),
+             registered=False, charset="gbk", declared_charset="gbk", features=("portal_title", "js_only_list")),
     SiteSpec("guangdong-jyj-panyu", "static", (_b("番禺区教育局", "department", "440113"),),
              host="jyj.panyu.gov.cn", registered=False),
-    SiteSpec("guangdong-shilou-panyu", "hanweb", (_b("石楼镇人民政府", "township", "440113"),),
+    SiteSpec("guangdong-shilou-panyu", "gkmlpt", (_b("石楼镇人民政府", "township", "440113"),),
              host="shilou.panyu.gov.cn", registered=False, features=("no_site_id",)),
     # Another province's portal: real reports, never to be archived by a crawl of 广东.
     SiteSpec("hunan", "static", (_b("湖南省人民政府", "province", "43"),), host="www.hunan.gov.cn",

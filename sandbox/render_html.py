@@ -61,14 +61,16 @@ def share_bar() -> str:
 
 
 def article(site, title: str, date: str, source: str, inner: str, container: tuple[str, str],
-            crumbs: list[tuple[str, str]]) -> str:
-    """An article page: CMS meta tags, heading, info line and the content container."""
+            crumbs: list[tuple[str, str]], info: str | None = None) -> str:
+    """An article page: CMS meta tags, heading, info line and the content container.
+    `info` replaces the date/source line (and then no ContentSource meta is printed)."""
+    source_meta = "" if info else f'<meta name="ContentSource" content="{escape(source)}">\n'
+    info = info or f"<span>发布时间：{date}</span> <span>来源：{escape(source)}</span>"
     main = f"""<meta name="ArticleTitle" content="{escape(title)}">
 <meta name="PubDate" content="{date} 09:30">
-<meta name="ContentSource" content="{escape(source)}">
-<div class="article">
+{source_meta}<div class="article">
 <h1 class="article-title">{escape(title)}</h1>
-<div class="article-info"><span>发布时间：{date}</span> <span>来源：{escape(source)}</span>
+<div class="article-info">{info}
 <span>【字体：<a href="javascript:void(0)">大</a> <a href="javascript:void(0)">中</a> <a href="javascript:void(0)">小</a>】</span></div>
 {container[0]}
 {inner}

@@ -13,7 +13,7 @@ import threading
 from email.utils import format_datetime
 from html import escape
 
-from sandbox import cms, render_html, response
+from sandbox import cms, features, render_html, response
 from sandbox.response import Request, Response
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -38,7 +38,10 @@ class SiteApp:
             return self._challenge()
         if request.path == "/robots.txt":
             return Response(body=self.robots_txt().encode(), content_type="text/plain")
-        answer = self.family.api(site, request)
+        answer = features.api(site, request, self._html) or self.family.api(site, request)
+        if answer is None and request.query:  # download endpoints: /download?fileid=12
+            route = self._routes.get(_query_key(request.path, request.query))
+            answer = route() if route else None
         if answer is None and self.calendar_trap and request.path == "/calendar/":
             answer = self._calendar(request.query.get("date", "2024-01-01"))
         if answer is None:
@@ -63,10 +66,12 @@ class SiteApp:
         routes = {"/": self._home, "/index.html": self._home, "/index.htm": self._home, "/sitemap/": self._sitemap}
         if site.status != "not_found":
             for column in site.columns:
-                for path, render in self.family.listing_routes(site, column).items():
+                listing = features.listing_routes(site, column) or self.family.listing_routes(site, column)
+                listing = features.framed(site, column, listing)
+                for path, render in listing.items():
                     routes[path] = (lambda render=render: self._html(render()))
         for report in site.reports:
-            routes[report.path] = (lambda r=report: self._report(r))
+            routes[_route_key(report.path)] = (lambda r=report: self._report(r))
             if report.page_path:
                 routes[report.page_path] = (lambda r=report: self._wrapper(r))
             if report.moved_from:
@@ -135,7 +140,8 @@ class SiteApp:
         if report.kind == "html":
             text = render_html.article(self.site, report.title, report.published, report.body.name,
                                        render_html.report_inner(report), self.family.CONTAINER,
-                                       self._crumbs(report.column))
+                                       self._crumbs(report.column),
+                                       info=features.source_line(self.site, report.body.name, report.published))
             answer = self._html(text)
         else:
             answer = self._file(report)
@@ -143,9 +149,10 @@ class SiteApp:
         return answer
 
     def _wrapper(self, report) -> Response:
-        text = render_html.article(self.site, report.title, report.published, report.body.name,
-                                   render_html.attachment_inner(report, report.path), self.family.CONTAINER,
-                                   self._crumbs(report.column))
+        inner = features.wrapper_inner(self.site, report) or render_html.attachment_inner(report, report.path)
+        text = render_html.article(self.site, report.title, report.published, report.body.name, inner,
+                                   self.family.CONTAINER, self._crumbs(report.column),
+                                   info=features.source_line(self.site, report.body.name, report.published))
         return self._html(text)
 
     def _decoy(self, decoy) -> Response:
@@ -164,7 +171,9 @@ class SiteApp:
             return Response(status=500, body=str(exc).encode(), content_type="text/plain; charset=utf-8")
         ctype = FILE_TYPES.get(report.kind, DOCX_TYPE)
         headers = []
-        if "octet_stream" in self.site.features:  # some CMSs send every download as octet-stream
+        if features.has(self.site, "extless_download"):
+            ctype, headers = features.file_headers(self.site, report, ctype)
+        elif "octet_stream" in self.site.features:  # some CMSs send every download as octet-stream
             ctype = "application/octet-stream"
             from urllib.parse import quote
             headers.append(("Content-Disposition",
@@ -207,7 +216,8 @@ _FILES_LOCK = threading.Lock()
 
 
 def rendered_file(report) -> bytes:
-    key = (report.site.world.seed, report.id, report.revision, report.kind)
+    # (the site too: two worlds of one seed in one process number their reports alike)
+    key = (report.site.world.seed, report.site.slug, report.body.name, report.id, report.revision, report.kind)
     with _FILES_LOCK:
         data = _FILES.get(key)
     if data is None:
@@ -228,6 +238,22 @@ def rendered_file(report) -> bytes:
 _ERROR_PAGE = (b"<html><head><title>503 Service Temporarily Unavailable</title></head><body>"
                b"<center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center>"
                b"</body></html>")
+
+
+def _query_key(path: str, query: dict) -> str:
+    from urllib.parse import urlencode
+
+    return path + "?" + urlencode(sorted(query.items()))
+
+
+def _route_key(path: str) -> str:
+    """A route's key: the path, plus the sorted query for download endpoints (/download?fileid=12)."""
+    if "?" not in path:
+        return path
+    from urllib.parse import parse_qsl, unquote
+
+    base, query = path.split("?", 1)
+    return _query_key(unquote(base), dict(parse_qsl(query, keep_blank_values=True)))
 
 
 def _http_date(date: str) -> str:

@@ -17,7 +17,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from sandbox import catalog, cms, numbers, texts
+from sandbox import catalog, cms, features, numbers, texts
 from sandbox.catalog import SiteSpec
 
 YEARS = range(2014, 2025)
@@ -266,15 +266,16 @@ HOSTED_FIRST, OUTSIDER_FIRST = 20, 60
 
 
 def build_world(seed: int = 0, *, generation: int = 0, slow_seconds: float = 1.5, hosted: bool = False,
-                legacy_formats: tuple[str, ...] = ()) -> World:
+                sites: tuple[SiteSpec, ...] | None = None, legacy_formats: tuple[str, ...] = ()) -> World:
     """The three IP-addressed provinces; with `hosted`, also 广东 and 湖南 under host names
-    (their sites come after, so the others' addresses, ids and bytes do not change)."""
+    (their sites come after, so the others' addresses, ids and bytes do not change).
+    `sites` replaces the catalog's IP-addressed cast: a test can serve a world of its own."""
     world = World(seed=seed, generation=generation, slow_seconds=slow_seconds)
     d = catalog.divisions()
     provinces = catalog.PROVINCES + (catalog.HOSTED_PROVINCES if hosted else ())
     world.provinces = [Province(code, slug, d["provinces"][code]) for code, slug in provinces]
     counter = iter(range(1000, 10**9))
-    placed = list(enumerate(catalog.SITES, start=1))
+    placed = list(enumerate(catalog.SITES if sites is None else sites, start=1))
     if hosted:
         placed += list(enumerate(catalog.HOSTED_SITES, start=HOSTED_FIRST))
         world.outsiders = [Outsider(o, f"127.0.1.{n}", world)
@@ -343,21 +344,30 @@ def _make_report(site: Site, body: Body, year: int, col: str, seed: int, counter
         published = dt.date(year + 1, rng.randint(1, 3), rng.randint(1, 28))
     if "old_reports_disallowed" in site.features and col == "bmndbg" and year <= 2015:
         col = "wnnb"
-    kind = rng.choices(("html", "pdf", "docx"), weights=(75, 17, 8))[0]
+    weights = (20, 55, 25) if features.has(site, "mostly_files") else (75, 17, 8)  # one draw either way
+    kind = rng.choices(("html", "pdf", "docx"), weights=weights)[0]
     quirks = tuple(q for q in REPORT_QUIRKS if rng.random() < 0.25)
     family = cms.family(site.cms)
     column = site.column(col)
     rid = next(counter)
     date = published.isoformat()
     page_path = family.article_path(column, rid, date)
+    title = texts.title(body.name, year, rng.randint(0, 5) // 4)
+    named_by_page = kind == "html" or site.cms in ("trs", "hanweb", "gkmlpt") or features.wraps(site)
+    if features.has(site, "year_first_titles") and (body is site.bodies[0] or named_by_page):
+        # the body is named only by the page around the report (or is the site's owner)
+        title = f"{year}年政府信息公开工作年度报告"
     report = Report(
         id=rid, site=site, body=body, year=year, format=fmt, kind=kind, published=date, late=late,
-        title=texts.title(body.name, year, rng.randint(0, 5) // 4), quirks=quirks, column=col,
-        path=page_path)
+        title=title, quirks=quirks, column=col, path=page_path)
     if kind != "html":
         report.path = family.attachment_path(column, rid, date, kind)
-        # TRS and Hanweb wrap attachments in an article page; the others link the file itself.
-        report.page_path = page_path if site.cms in ("trs", "hanweb") else None
+        if features.has(site, "extless_download"):
+            report.path = features.download_path(site, rid, title, kind)
+        # TRS, Hanweb and gkmlpt wrap attachments in an article page (so do viewer and
+        # frame pages); the others link the file itself.
+        wrapped = site.cms in ("trs", "hanweb", "gkmlpt") or features.wraps(site)
+        report.page_path = page_path if wrapped else None
     if site.status == "blocked":
         report.expected, report.reason = False, "blocked"
     elif site.status == "robots_disallowed" or column.disallowed:
@@ -392,7 +402,10 @@ def _content(rng: random.Random, body: Body, year: int, fmt: str, quirks) -> dic
 def _add_decoys(site: Site, rng: random.Random, counter) -> None:
     family = cms.family(site.cms)
     column = site.columns[0]
-    for kind, title, body in texts.decoys(site.name, 2019 + rng.randint(0, 4)):
+    year = 2019 + rng.randint(0, 4)
+    extra = [(k, t.format(org=site.name, year=year), b.format(org=site.name, year=year))
+             for k, t, b in features.EXTRA_DECOYS] if features.has(site, "more_decoys") else []
+    for kind, title, body in texts.decoys(site.name, year) + extra:
         date = dt.date(2020 + rng.randint(0, 4), rng.randint(1, 12), rng.randint(1, 28)).isoformat()
         did = next(counter)
         decoy = Decoy(did, site, kind, title, body, date, family.article_path(column, did, date))
@@ -413,7 +426,7 @@ def _add_traps(site: Site, rng: random.Random) -> None:
         # The listing still links the old address; the server redirects to the new one.
         r.moved_from = (r.page_path or r.path).replace(".htm", "_old.htm")
         r.redirect_status = 301 if i == 0 else 302
-    for r in rng.sample(html_reports, max(1, len(html_reports) // 20)):
+    for r in rng.sample(html_reports, min(len(html_reports), max(1, len(html_reports) // 20))):
         site.slow_paths.append(r.page_path or r.path)
 
 

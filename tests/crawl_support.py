@@ -61,3 +61,20 @@ def interrupt_after(cmd: list[str], db: Path, snapshots: int, *, cwd: Path, time
     os.kill(proc.pid, signal.SIGINT)
     _out, err = proc.communicate(timeout=timeout)
     return proc.returncode, err
+
+
+def record_cells(record: dict) -> dict:
+    """The cells of a ground-truth record, keyed (table, row, column) as the archive keys them."""
+    cells = {}
+    for table, rows in record["tables"].items():
+        if table == "review_litigation":
+            cells.update({(table, "counts", c): cell["value"] for c, cell in rows.items()})
+        else:
+            cells.update({(table, r, c): cell["value"] for r, cols in rows.items() for c, cell in cols.items()})
+    return cells
+
+
+def archived_cells(db: Path, report_id: str) -> dict:
+    """The archived cells of one report, keyed (table, row, column)."""
+    return {(t, r, c): v for t, r, c, v in
+            q(db, "SELECT table_name, row_key, column_key, value FROM cells WHERE report_id = ?", report_id)}

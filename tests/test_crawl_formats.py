@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from sandbox import server, world
-from tests.crawl_support import FAST, q
+from tests.crawl_support import FAST, archived_cells, q, record_cells
 
 pytest.importorskip("rapidocr_onnxruntime")
 
@@ -49,15 +49,9 @@ def test_doc_wps_and_scanned_reports_are_archived_with_their_cells(crawled):
         rid, year, org = row[0]
         want = report.record
         assert (year, org) == (want["year"], want["organization"])
-        got = {(t, r, c): v for t, r, c, v in
-               q(db, "SELECT table_name, row_key, column_key, value FROM cells WHERE report_id = ?", rid)}
+        got = archived_cells(db, rid)
         problems = [p for (p,) in q(db, "SELECT problem FROM problems WHERE report_id = ?", rid)]
-        expected = {}
-        for table, rows in want["tables"].items():
-            if table == "review_litigation":
-                expected.update({(table, "counts", c): cell["value"] for c, cell in rows.items()})
-            else:
-                expected.update({(table, r, c): cell["value"] for r, cols in rows.items() for c, cell in cols.items()})
+        expected = record_cells(want)
         assert set(got) == set(expected), report.url
         for key, value in expected.items():
             if report.kind != "scan" or got[key] == value:

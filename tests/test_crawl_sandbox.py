@@ -16,7 +16,7 @@ import yaml
 
 from nianbao.commands.crawl import default_jobdir
 from sandbox import server, world
-from tests.crawl_support import FAST, interrupt_after, mismatches, q
+from tests.crawl_support import FAST, archived_cells, interrupt_after, mismatches, q, record_cells
 from tests.crawl_support import archive_state as base_archive_state
 
 PROVINCES = ("henan", "fujian", "yunnan")
@@ -103,14 +103,8 @@ def test_cells_equal_ground_truth(sandbox, crawled, province):
         assert row, rec["source"]
         rid, year, org = row[0]
         assert (year, org) == (rec["year"], rec["organization"])
-        got = {(t, r, c): v for t, r, c, v in
-               q(db, "SELECT table_name, row_key, column_key, value FROM cells WHERE report_id = ?", rid)}
-        want = {}
-        for table, rows in rec["tables"].items():
-            if table == "review_litigation":
-                want.update({(table, "counts", c): cell["value"] for c, cell in rows.items()})
-            else:
-                want.update({(table, r, c): cell["value"] for r, cols in rows.items() for c, cell in cols.items()})
+        got = archived_cells(db, rid)
+        want = record_cells(rec)
         if got != want:
             diff = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
             wrong.append((rec["source"], [(k, want.get(k), got.get(k)) for k in diff[:3]]))

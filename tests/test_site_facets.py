@@ -1,11 +1,11 @@
-"""Facet counts and row counts of table pages (nianbao/site/app.py's cache over an immutable
-archive): exactly what a GROUP BY over the file says, the same JSON as plain Datasette,
-answered from the cache the second time, never stale, never for SQL typed by users."""
+"""Facet counts and row counts of table pages (the `counted` facet class, nianbao/site/facets.py,
+and the inspect data of nianbao/site/counts.py): exactly what a GROUP BY over the file
+says, the same JSON as plain Datasette, answered from the stored counts or the bounded
+cache, never frozen for SQL typed by users."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sqlite3
 import urllib.parse
@@ -13,7 +13,8 @@ import urllib.parse
 import pytest
 
 from benchmarks import archive_generate
-from nianbao.site.app import archive_databases, make_datasette, warm_site
+from nianbao.site import facets
+from nianbao.site.app import make_datasette, warm_site
 
 FACETS = ("province", "year", "level", "format", "check_status")
 Q = urllib.parse.quote
@@ -30,7 +31,7 @@ def archive_path(tmp_path_factory):
 def sites(archive_path):
     cached = make_datasette(archive_path)
     asyncio.run(warm_site(cached))
-    return cached, make_datasette(archive_path, cache=False)
+    return cached, make_datasette(archive_path, plain=True)
 
 
 def get(ds, path):
@@ -89,9 +90,10 @@ def test_facet_counts_equal_a_group_by(sites, archive_path, query, where, params
     assert page_facets(first) == expected
     assert first["filtered_table_rows_count"] == total
     # the whole JSON (rows, counts, facet toggle URLs, truncation) is plain Datasette's
-    keys = ("rows", "filtered_table_rows_count", "facet_results")
     for data in (first, again):
-        assert {k: data[k] for k in keys} == {k: before[k] for k in keys}
+        assert data["rows"] == before["rows"]
+        assert data["filtered_table_rows_count"] == before["filtered_table_rows_count"]
+        assert data["facet_results"] == before["facet_results"]
 
 
 def test_facet_size_extra_facets_and_html(sites):
@@ -111,79 +113,70 @@ def test_facet_size_extra_facets_and_html(sites):
     assert html(cached) == html(plain)
 
 
-def test_unfiltered_pages_and_table_counts_come_from_the_stored_counts(sites, archive_path):
+def test_unfiltered_pages_and_table_counts_come_from_the_stored_counts(sites, archive_path, monkeypatch):
     """Every faceted table's unfiltered page and the database page's table counts are
-    answered from row_counts (no SQL run), and equal what plain Datasette computes."""
+    answered from row_counts and inspect data (no GROUP BY run), and equal what plain
+    Datasette computes."""
     cached, plain = sites
-    (db,) = archive_databases(cached)
-    db.cache.clear()
-    db.pinned.clear()
-    misses = db.stats["misses"]
-    for table in db.facet_tables:
+
+    async def no_pass(self, columns):
+        raise AssertionError(f"GROUP BY pass for {self.table}")
+
+    monkeypatch.setattr(facets.CountedFacet, "_group", no_pass)
+    tables = cached.metadata("tables", database="fac")
+    faceted = [t for t, conf in tables.items() if conf and conf.get("facets")]
+    assert {"reports", "cells", "checks", "bodies"} <= set(faceted)
+    for table in faceted:
         url = f"/fac/{table}.json?_facet_size=100"
         got, want = get(cached, url).json(), get(plain, url).json()
         assert got["facet_results"] == want["facet_results"], table
         assert got["filtered_table_rows_count"] == want["filtered_table_rows_count"], table
-    assert db.stats["misses"] == misses
     conn = sqlite3.connect(f"file:{archive_path}?immutable=1", uri=True)
     actual = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]
               for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
     conn.close()
-    assert asyncio.run(db.table_counts()) == actual
+    assert {t: v["count"] for t, v in cached.inspect_data["fac"]["tables"].items()} == actual
     tables = {t["name"]: t["count"] for t in get(cached, "/fac.json").json()["tables"]}
     assert tables == {t["name"]: t["count"] for t in get(plain, "/fac.json").json()["tables"]}
     assert tables["cells"] == actual["cells"] > 100_000
 
 
-def test_second_request_comes_from_the_cache(sites):
+def test_second_request_comes_from_the_bounded_cache(sites, monkeypatch):
     cached, _ = sites
-    (db,) = archive_databases(cached)
     url = "/fac/reports.json?year=2022&_search=" + Q("县人民")
-    get(cached, url)
-    misses = db.stats["misses"]
-    get(cached, url)
-    assert db.stats["misses"] == misses
-    # the default pages were computed before the first visitor and are never evicted
-    db.cache.clear()
-    get(cached, "/fac/reports.json")
-    assert db.stats["misses"] == misses
+    first = get(cached, url).json()["facet_results"]
+    entries = facets.cache_stats()["entries"]
+
+    async def no_pass(self, columns):
+        raise AssertionError("not from the cache")
+
+    monkeypatch.setattr(facets.CountedFacet, "_group", no_pass)
+    facets.cache_get(next(iter(facets._cache)))  # (the cache is keyed by file, SQL and parameters)
+    monkeypatch.undo()
+    assert get(cached, url).json()["facet_results"] == first
+    assert facets.cache_stats()["entries"] == entries
 
 
-def test_sql_typed_by_users_and_volatile_filters_always_run(sites):
+def test_the_cache_stays_within_its_bytes(sites, monkeypatch):
     cached, _ = sites
-    (db,) = archive_databases(cached)
-    for _ in range(2):
-        misses, hits = db.stats["misses"], db.stats["hits"]
-        get(
-            cached,
-            "/fac.json?sql=" + Q("select province as value, count(*) as count from reports group by 1"),
-        )
-        get(cached, "/fac/search.json?q=" + Q("政府"))
-        assert (db.stats["misses"], db.stats["hits"]) == (misses, hits)
-    counts = set()
-    for _ in range(4):
+    monkeypatch.setattr(facets, "CACHE_BYTES", 5_000)
+    facets._cache.clear()
+    facets._cache_size[0] = 0
+    for year in (2019, 2020, 2021, 2022, 2023):
+        for province in ("北京市", "天津市", "河北省"):
+            get(cached, f"/fac/reports.json?year={year}&province=" + Q(province))
+    stats = facets.cache_stats()
+    assert 0 < stats["bytes"] <= 5_000 and 0 < stats["entries"] < 15  # the oldest were let go
+
+
+def test_user_sql_filters_are_never_frozen(sites):
+    cached, _ = sites
+    totals, facet_sums = set(), set()
+    for _ in range(6):
         data = get(cached, "/fac/reports.json?_where=" + Q("random() % 2 = 0")).json()
-        counts.add(data["filtered_table_rows_count"])
-    assert len(counts) > 1  # computed each time, never frozen by the cache
-
-
-def test_cache_cannot_outlive_the_file(tmp_path):
-    path = tmp_path / "live.db"
-    archive_generate.generate(path, 50)
-    ds = make_datasette(path)
-    (db,) = archive_databases(ds)
-    url = "/live/reports.json?year=2019"
-    assert get(ds, url).json()["filtered_table_rows_count"] == 10
-    assert len(db.cache) > 0
-    # the file is replaced by a bigger archive under the same name (a new build, a merge)
-    archive_generate.generate(tmp_path / "big.db", 100)
-    os.replace(tmp_path / "big.db", path)
-    assert not db.cache_valid() and len(db.cache) == 0
-    misses = db.stats["misses"]
-    get(ds, url)
-    assert db.stats["misses"] == misses  # bypassed, not refilled: the identity no longer matches
-    # nor do the stored counts of the old file answer for the new one
-    assert db.stored_totals == {} and db.stored_facets == {} and db._cached_table_counts is None
+        totals.add(data["filtered_table_rows_count"])
+        facet_sums.add(sum(r["count"] for r in data["facet_results"]["year"]["results"]))
+    assert len(totals) > 1 and len(facet_sums) > 1  # counted each time, never frozen by the cache
 
 
 def test_a_bad_search_fails_as_before(sites):
@@ -202,16 +195,14 @@ def test_facets_of_a_filter_too_slow_for_one_pass_time_out_at_once(archive_path,
     the page's facets say "timed out" at once instead of each running into its own
     limit; the rows and the count are still computed."""
     ds = make_datasette(archive_path)
-    (db,) = archive_databases(ds)
 
-    async def too_slow(*args):
+    async def too_slow(self, columns):
         return None
 
-    monkeypatch.setattr(db, "_group", too_slow)
+    monkeypatch.setattr(facets.CountedFacet, "_group", too_slow)
     data = get(ds, "/fac/reports.json?province=" + Q("河北省")).json()
     assert data["facet_results"] == {}
     html = get(ds, "/fac/reports?province=" + Q("河北省")).text
     timed_out = re.search(r"These facets timed out: ([^<]*)<", html)[1]
     assert sorted(f.strip() for f in timed_out.split(",")) == sorted(FACETS)
     assert data["filtered_table_rows_count"] == sql_facets(archive_path, "province = ?", ("河北省",))[0]
-    assert db.stats["facet_skipped"] == 2 * len(FACETS)

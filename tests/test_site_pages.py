@@ -258,18 +258,3 @@ def test_serve_rejects_bad_databases(tmp_path, capsys):
         f"nianbao serve: {junk} is not an SQLite database",
         f"nianbao serve: no archive at {tmp_path / 'missing.db'}",
     ]
-
-
-def test_serving_folds_a_writers_wal(tmp_path):
-    """A crawler left its WAL behind: the immutable site must still see its rows."""
-    import archive
-    from tests.archive_fixtures import make_record
-
-    path = tmp_path / "live.db"
-    db = archive.open_archive(path)
-    rid = archive.save_report(db, make_record("2021"), snapshot_id=None, url=None)
-    db.conn.execute("PRAGMA wal_autocheckpoint=0")
-    assert (tmp_path / "live.db-wal").stat().st_size > 0
-    ds = make_datasette(path)  # while the writer's connection is still open
-    assert [r["id"] for r in rows(ds, "/live/reports.json")] == [rid]
-    db.conn.close()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
-from urllib.parse import urldefrag, urljoin
+from itertools import islice
+from urllib.parse import parse_qsl, unquote, urldefrag, urljoin, urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -30,6 +31,15 @@ TITLE_SELECTORS = (
     "title::text",
 )
 LINK_SELECTOR = "a[href], area[href]"
+# Where a page embeds a document instead of linking it.
+FRAME_SOURCES = (("iframe", "src"), ("frame", "src"), ("embed", "src"), ("object", "data"),
+                 ("iframe", "data-src"), ("embed", "data-src"))
+OBJECT_PARAMS = "//object/param[@name='src' or @name='SRC' or @name='file' or @name='url' or @name='movie']"
+VIEWER_MAX_DECODE = 3  # viewer.html?file=%252F… is encoded twice; more is nonsense
+# Text around an anchor that is read to find the 附件 area (the anchor's parent).
+AREA_CHARS = 120
+AREA_NODES = 24
+PAGE_SUFFIXES = (".html", ".htm", ".shtml", "/")
 # Links at most this many per page: a listing page with more is not a listing.
 MAX_LINKS = 5000
 # Headings of the report's parts (2019/2021 and pre-2019 templates); a page
@@ -100,6 +110,7 @@ class HtmlPage:
         self._titles: list[str] = []
         self._selectors_done = 0  # titles are computed as far as asked for
         self._year: int | None | bool = False  # False: not computed yet
+        self._links: list[Link] | None = None
 
     def _select(self, css: str) -> list[str]:
         """What parsel's `sel.css(css).getall()` returns, for attribute and text selectors."""
@@ -148,6 +159,11 @@ class HtmlPage:
         return said and self.report_year() is None
 
     def links(self) -> list[Link]:
+        if self._links is None:  # asked for by several readers of one page
+            self._links = self._read_links()
+        return self._links
+
+    def _read_links(self) -> list[Link]:
         out, seen = [], set()
         anchors = (_xpath(LINK_SELECTOR)(self.root) if self.root is not None
                    else [a.root for a in self.sel.css(LINK_SELECTOR)])
@@ -177,3 +193,84 @@ class HtmlPage:
 
     def scripts(self) -> str:
         return "\n".join(self._select("script::text"))
+
+    def frames(self) -> list[Link]:
+        """Pages shown in <iframe>/<frame>: an old portal's column often holds its
+        listing in one (documents in frames are `embedded`'s)."""
+        if self.root is None:
+            return []
+        out = []
+        for el in _xpath(xpath="//iframe[@src] | //frame[@src]")(self.root):
+            url = _absolute(self.base, el.get("src").strip())
+            if not (discovery.is_skipped(url) or discovery.is_download(url) or viewer_target(url)):
+                out.append(Link(url, ""))
+        return out
+
+    def embedded(self) -> list[Link]:
+        """Documents the page shows in a frame, an <embed>/<object>, or through an online
+        viewer (pdf.js viewer.html?file=…): the document's own URL, decoded."""
+        if self.root is None:
+            return []
+        out = []
+        for tag, attr in FRAME_SOURCES:
+            for el in _xpath(xpath=f"//{tag}[@{attr}]")(self.root):
+                out.append(Link(_absolute(self.base, el.get(attr).strip()), ""))
+        for el in _xpath(xpath=OBJECT_PARAMS)(self.root):
+            if el.get("value"):
+                out.append(Link(_absolute(self.base, el.get("value").strip()), ""))
+        out += [link for link in self.links() if viewer_target(link.url)]
+        seen, targets = set(), []
+        for link in out:
+            url = viewer_target(link.url) or link.url
+            if url not in seen and not discovery.is_skipped(url):
+                seen.add(url)
+                targets.append(Link(url, link.text))
+        return targets
+
+    def attachment_links(self) -> list[Link]:
+        """Links that may be the report's file: download-shaped (extension, download
+        endpoint, anchor text naming a file), or any non-page link in a 附件 area."""
+        out = [link for link in self.links() if discovery.is_download(link.url, link.text)]
+        areas: dict = {}
+        if self.root is not None:
+            for a in _xpath(LINK_SELECTOR)(self.root):
+                href = (a.get("href") or "").strip()
+                if not href or href.startswith("#"):
+                    continue
+                url = _absolute(self.base, href)
+                if discovery.is_skipped(url) or urlsplit(url).path.lower().endswith(PAGE_SUFFIXES):
+                    continue  # pages and directories (menus) are not files
+                parent = a.getparent()
+                if parent is not None and parent not in areas:  # once per parent, its first words only
+                    areas[parent] = bool(discovery.ATTACHMENT_AREA.search(
+                        "".join(islice(parent.itertext(), AREA_NODES))[:AREA_CHARS]))
+                if parent is not None and areas[parent]:
+                    out.append(Link(url, discovery.clean(" ".join(a.itertext())) or discovery.clean(a.get("title"))))
+        seen, unique = set(), []
+        for link in out:
+            if link.url not in seen and not viewer_target(link.url):
+                seen.add(link.url)
+                unique.append(link)
+        return unique
+
+
+def viewer_target(url: str) -> str | None:
+    """The document an online viewer URL shows (pdf.js `…/viewer.html?file=%2Fa%2Fb.pdf`),
+    decoded (once or twice encoded) and made absolute against the viewer's URL, as the
+    viewer itself resolves it; None when the URL is not a viewer's."""
+    parts = urlsplit(url)
+    if not discovery.VIEWER_PATH.search(parts.path.rsplit("/", 1)[-1] or parts.path):
+        return None
+    params = {k.lower(): v for k, v in parse_qsl(parts.query, keep_blank_values=True)}
+    for name in discovery.VIEWER_PARAMS:
+        value = params.get(name.lower(), "").strip()
+        if not value:
+            continue
+        for _ in range(VIEWER_MAX_DECODE):
+            if "%" not in value:
+                break
+            value = unquote(value)
+        target = urljoin(url, value)
+        if urlsplit(target).scheme in ("http", "https") and target != url:
+            return target
+    return None

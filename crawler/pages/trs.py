@@ -18,7 +18,8 @@ from urllib.parse import urljoin
 
 from crawler.pages.base import SelectorCountError
 
-CALL = re.compile(r"createPageHTML\s*\(([^()]*)\)")
+# createPageHTML and its renamed copies (createPageHtml, createPage, createPageHTML2 …).
+CALL = re.compile(r"createPage\w*\s*\(([^()]*)\)")
 # Guard against a mangled count (a record count mistaken for a page count).
 MAX_PAGES = 500
 

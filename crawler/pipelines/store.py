@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 # The RawDocument fields a worker needs (archive.document.Document's).
 DOC_FIELDS = ("url", "site", "site_code", "status", "headers", "body", "content_type", "filename", "fetched_at",
-              "title", "not_modified")
+              "title", "not_modified", "context")
 _ARCHIVES: dict[tuple[str, int], object] = {}  # in a worker: (archive path, thread) -> its own connection
 
 

@@ -9,13 +9,16 @@ Roles:
   attachment  a PDF/Word/WPS/Excel file that is (or may be) a report
   api         a JSON listing endpoint
   proxy       a Hanweb dataproxy.jsp window
+  rendered    a column page to render in the browser (crawler/browser.py)
+A pager may be a form POST: `formdata` holds its fields (and `method`).
+`meta` adds request meta (pager bookkeeping: which page of which pager).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("nav", "pager", "item", "attachment", "api", "proxy")
+ROLES = ("nav", "pager", "item", "attachment", "api", "proxy", "rendered")
 
 
 @dataclass(frozen=True)
@@ -23,3 +26,6 @@ class Follow:
     url: str
     role: str
     text: str = ""
+    formdata: tuple[tuple[str, str], ...] | None = None
+    method: str = "GET"
+    meta: tuple[tuple[str, object], ...] = ()

@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.http import HtmlResponse, TextResponse
 
-from crawler import discovery
+from crawler import browser, discovery, documents
 from crawler.extensions.fetchlog import failure_facts, fetch_outcome
 from crawler.items import RawDocument
-from crawler.pages.base import SelectorCountError
+from crawler.pages.base import SelectorCountError, expect_count
 from crawler.pages.html import HtmlPage
 from crawler.registry import Registry, Site, site_from_dict
 from crawler.sitestats import SiteStats
-from crawler.spiders import hanweb, jsonapi, static, trs
+from crawler.spiders import hanweb, jsonapi, pagers, static, trs
 from crawler.spiders.follow import Follow
 from crawler.spiders.sites import SiteFinder
 from nianbao.vocabulary import fetch_failure
+from parsers.html import page_metadata
 
 # Navigation clicks allowed from a portal root before giving up on a branch:
 # root → 政务公开 → 政府信息公开 → 年报 column is 3 on most portals.
@@ -37,7 +38,19 @@ NAV_MAX_HOPS = 4
 MAX_PAGER_CHAIN = 300
 # Columns before portals, files before pages: reports are reached early, so a
 # crawl stopped half-way has archived something useful.
-PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "pager": 10, "sites": 5, "nav": 0}
+PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "pager": 10, "sites": 5,
+            "rendered": 5, "nav": 0}
+# Files a report page may offer (a report with its tables as separate files, a few
+# formats of each); more is not a report's page.
+MAX_FILES = 40
+# Pages between a listing and a report file (wrapper → download page → file); more is a trap.
+MAX_WRAPPERS = 2
+# Roles that show a page's HTML leads to more listing; a column page without them and
+# without a report link (and with scripts) is rendered in the browser as a last resort.
+LISTING_ROLES = ("pager", "api", "proxy", "column")  # column: a framed listing
+# Pages that may be rendered: a column or page as reached by navigation, not the
+# further pages of a listing whose first page was read (an end page of only decoys).
+RENDERED_ROLES = ("column", "nav", "item")
 HTML_TYPES = ("text/html", "application/xhtml")
 
 
@@ -103,14 +116,22 @@ class ReportsSpider(scrapy.Spider):
 
     # --- requests -------------------------------------------------------------------
     def _request(self, f: Follow, site: Site, *, hops: int = 0, start: bool = False,
-                 report_title: str = "", chain: int = 0) -> scrapy.Request:
+                 report_title: str = "", chain: int = 0, context: dict | None = None) -> scrapy.Request:
         meta = {"site": site.slug, "role": f.role, "anchor": f.text, "hops": hops, "start": start, "chain": chain,
-                "column": f.role in ("column", "pager", "api", "proxy"), "report_title": report_title,
+                "column": f.role in ("column", "pager", "api", "proxy", "rendered"), "report_title": report_title,
                 # Only possible reports are asked conditionally: a listing's links are needed every time.
                 "conditional": f.role in ("item", "attachment")}
+        if context:
+            meta["context"] = context
+        meta.update(dict(f.meta))
         self.stats.sites[site.slug]["pending"] += 1
-        return scrapy.Request(f.url, callback=self.parse, errback=self.on_error, meta=meta,
-                              priority=PRIORITY.get(f.role, 0))
+        kwargs = {"callback": self.parse, "errback": self.on_error, "meta": meta,
+                  "priority": PRIORITY.get(f.role, 0)}
+        if f.formdata is not None:  # a POST pager: the page number is a form field
+            return scrapy.FormRequest(f.url, formdata=dict(f.formdata), method=f.method, **kwargs)
+        if f.role == "rendered":  # the same URL again, through the browser (crawler/browser.py)
+            kwargs["dont_filter"] = True
+        return scrapy.Request(f.url, **kwargs)
 
     def _follow(self, follows: list[Follow], response, site: Site):
         hops, chain = response.meta.get("hops", 0), response.meta.get("chain", 0)
@@ -167,9 +188,10 @@ class ReportsSpider(scrapy.Spider):
         if role == "api":
             yield from self._follow(jsonapi.follow_json(response.text, response.url), response, site)
             return
-        if not _is_html(response):
+        kind = _document_kind(response)
+        if kind or not _is_html(response):
             title = meta.get("report_title") or meta.get("anchor") or ""
-            if role == "attachment" or discovery.is_report_title(title):
+            if kind and (role == "attachment" or discovery.is_report_title(title)):
                 yield self._item(response, site, via="attachment", title=title)
             return
         page = HtmlPage(response.text, response.url)
@@ -179,30 +201,51 @@ class ReportsSpider(scrapy.Spider):
             return
         column = meta.get("column") or page.is_column()
         if role in ("item", "attachment") and not column:
+            title = meta.get("report_title") or meta.get("anchor") or ""
+            if discovery.is_report_title(title) and meta.get("wrapped", 0) < MAX_WRAPPERS:
+                # listed as a report, titled as something else (an attachment page, a
+                # download page between a wrapper and its file): its files are the report
+                yield from self._wrapped_files(response, page, site, _files(page, site), title=title)
             return  # a decoy, notice or news item: nothing below it leads to reports
         if self.finder:
             yield from self.finder.on_page(page, response, site)
             if self.finder.discover_only:
                 return
         follows = static.follow(page.links(), column=column)
+        # a page shown in a frame is part of this one: a column's listing, or more navigation
+        follows += [Follow(link.url, "column" if column else "nav") for link in page.frames()]
         if column:
             follows += trs.follow(page) + hanweb.follow(response.text, response.url)
             follows += jsonapi.follow(page, response.text)
+            follows += pagers.follow(page, response) + browser.json_follows(response)
+            if role in RENDERED_ROLES and not any(_lists_something(f) for f in follows):
+                follows += browser.follow(page, response, self, site)
             if role == "column" and not any(f.role != "nav" for f in follows):
                 # A registered column with nothing in it: a redesign the page classes do not know.
                 self.logger.warning("%s: column %s lists no entries", site.slug, response.url)
         yield from self._follow(follows, response, site)
 
     def _report_page(self, response, page: HtmlPage, site: Site):
-        files = [link for link in page.links()
-                 if discovery.is_attachment(link.url) and site.in_scope(link.url)]
+        files = _files(page, site)
         if files and page.is_wrapper():
-            # The report is the attached file; the page around it is not archived.
-            for link in files:
-                yield self._request(Follow(link.url, "attachment", link.text), site,
-                                    hops=response.meta.get("hops", 0), report_title=page.title)
+            if response.meta.get("wrapped", 0) < MAX_WRAPPERS:
+                yield from self._wrapped_files(response, page, site, files, title=page.title)
             return
         yield self._item(response, site, via="page", title=page.title)
+
+    def _wrapped_files(self, response, page: HtmlPage, site: Site, files: list, *, title: str):
+        """Requests for the files a wrapper page links, frames or shows in a viewer. The
+        report is the file; the page around it is context: its title, date and body go
+        to the report, the page itself is never archived as the report."""
+        expect_count(files, "files of a wrapper page", response.url, high=MAX_FILES)  # else it is no wrapper
+        context = response.meta.get("context") or {
+            "page": response.url, **page_metadata(response.text), "site_name": site.name}
+        wrapped = (("wrapped", response.meta.get("wrapped", 0) + 1),)
+        for link in files:
+            if self.finder and self.finder.over_pages(site.slug, self.stats.sites[site.slug]):
+                return  # NIANBAO_MAX_PAGES_PER_SITE, as for every other request of the site
+            yield self._request(Follow(link.url, "attachment", link.text, meta=wrapped), site,
+                                hops=response.meta.get("hops", 0), report_title=title, context=context)
 
     def _item(self, response, site: Site, *, via: str, title: str) -> RawDocument:
         self.stats.report(site.slug)
@@ -210,13 +253,14 @@ class ReportsSpider(scrapy.Spider):
         ctype = headers.get("Content-Type", "")
         if isinstance(response, TextResponse) and _is_html(response):
             ctype = f"{ctype.split(';')[0].strip() or 'text/html'}; charset={response.encoding}"
+        context = {**(response.meta.get("context") or {}), "site_name": site.name}
         return RawDocument(
             url=response.url, site=site.slug, site_code=site.code, status=response.status, headers=headers,
             body=response.body, content_type=ctype, filename=_filename(response),
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             title=title, year_hint=discovery.report_year(title), via=via,
             referer=(response.request.headers.get("Referer") or b"").decode("latin-1"),
-            not_modified=bool(response.meta.get("not_modified")), request=response.request,
+            not_modified=bool(response.meta.get("not_modified")), request=response.request, context=context,
         )
 
     def on_error(self, failure):
@@ -245,6 +289,21 @@ def _classify_failure(failure) -> tuple[str, str]:
     return site_outcome, reason
 
 
+def _files(page: HtmlPage, site: Site) -> list:
+    """What a page links, frames or shows in a viewer that may be a document, in scope."""
+    return [link for link in page.attachment_links() + page.embedded() if site.in_scope(link.url)]
+
+
+def _lists_something(f: Follow) -> bool:
+    return f.role in LISTING_ROLES or (f.role in ("item", "attachment") and discovery.is_report_title(f.text))
+
+
+def _document_kind(response) -> str | None:
+    """pdf, docx, doc, wps, ofd, xls… when the response is a document, judged by its bytes,
+    Content-Type and Content-Disposition (crawler/documents.py), never by its URL alone."""
+    return documents.document_kind(response.headers, response.body, response.url)
+
+
 def _is_html(response) -> bool:
     """An HTML page, even when sent as application/octet-stream (Scrapy sniffs the URL and
     the bytes for that); attachment URLs are documents whatever their headers say."""
@@ -257,10 +316,13 @@ def _is_html(response) -> bool:
 
 
 def _filename(response) -> str:
-    disp = (response.headers.get("Content-Disposition") or b"").decode("utf-8", "replace")
-    m = re.search(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)", disp, re.I)
-    name = m.group(1) if m else urlsplit(response.url).path.rsplit("/", 1)[-1]
-    return unquote(name)
+    """The document's file name, with its kind's extension when the name has none
+    (parsers sniff bytes anyway; the name is what a reader of the archive sees)."""
+    name = documents.filename(response.headers, response.url)
+    kind = _document_kind(response)
+    if kind and not name.lower().endswith("." + kind):
+        name = f"{name or 'document'}.{kind}"
+    return name
 
 
 def _ad_hoc(url: str, province: Site) -> Site:

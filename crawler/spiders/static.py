@@ -16,10 +16,14 @@ def classify(link: Link, *, column: bool) -> str | None:
     url, text = link.url, link.text
     if discovery.is_skipped(url):
         return None
-    if discovery.is_attachment(url):
+    if discovery.is_download(url, text):
+        # a file by its extension, a download endpoint, or anchor text naming a file:
+        # fetched as a possible report; the response says whether it is a document
         if discovery.is_report_title(text) or (column and discovery.is_column_item(text)):
             return "attachment"
-        return None
+        if discovery.is_attachment(url):
+            return None  # some other file
+        # a download-looking path that is not about reports may still be a menu: read on
     if discovery.is_report_title(text):
         return "item"
     if column and discovery.is_pager_link(url, text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -190,7 +191,6 @@ def run_crawl(settings, **spider_args) -> tuple[str | None, str | None]:
 
 def print_summary(db: Path) -> None:
     """The latest run's per-site statuses."""
-    import json
     import sqlite3
 
     if not db.exists():
@@ -207,6 +207,9 @@ def print_summary(db: Path) -> None:
     finally:
         conn.close()
     print(f"run {run[0]}: {len(rows)} sites, archive holds {total} reports")
+    if stats.get("pages_rendered") or stats.get("render_failures"):
+        print(f"  browser: {stats.get('pages_rendered', 0)} column pages rendered,"
+              f" {stats.get('render_failures', 0)} failed")
     for site, status, pages, reports, errors in rows:
         print(f"  {site:<24} {status:<18} pages {pages:>5}  reports {reports:>4}  errors {errors:>3}")
     for line in sites_summary(stats):

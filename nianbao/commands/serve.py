@@ -1,10 +1,14 @@
-"""nianbao serve --db FILE [--port N]: publish an archive with Datasette, read-only."""
+"""nianbao serve --db FILE [--port N]: publish an archive with Datasette, read-only.
+
+The site serves the archive's published copy (nianbao/site/publish.py), published now
+if the archive changed since; `nianbao publish` (or any ingest, crawl or merge into
+the archive) publishes a new state, which the running site switches to."""
 
 from __future__ import annotations
 
 from nianbao.cli import UserError
 
-HELP = "publish an archive as a read-only website (Datasette, immutable)"
+HELP = "publish an archive as a read-only website (Datasette, immutable published copy)"
 
 
 def add_arguments(parser) -> None:
@@ -14,7 +18,7 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--no-warm",
         action="store_true",
-        help="listen at once; the first visitors pay for the table counts and default facets",
+        help="listen at once; the first visitors pay for the default pages",
     )
 
 
@@ -45,22 +49,26 @@ def upgrade_schema(path) -> None:
 
 
 def run(args) -> int:
+    import asyncio
+
     import uvicorn
 
     from archive import ArchiveError
-    from nianbao.site.app import make_datasette, warm_site_sync
+    from archive.store import check_archive_file
+    from nianbao.site.publish import ServedSite, is_stale, publish
 
     try:
-        upgrade_schema(args.db)
-        ds = make_datasette(args.db)
+        check_archive_file(args.db)
+        upgrade_schema(args.db)  # the working file; the copy published next has the newest schema
+        if is_stale(args.db):
+            print(f"nianbao: publishing {args.db} for the site …", flush=True)
+            publish(args.db)
     except ArchiveError as exc:
         raise UserError(str(exc)) from None
-    if not getattr(args, "no_warm", False):  # (demo calls run with db, port and host only)
-        # Table counts and the default pages' facets of the immutable file, computed once
-        # before listening so that no visitor waits for them (nianbao/site/app.py).
-        print(f"nianbao: counting {args.db} and its default facets …", flush=True)
-        timings = warm_site_sync(ds)
-        print(f"nianbao: ready in {sum(timings.values()):.1f} s", flush=True)
-    print(f"nianbao: serving {args.db} at http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(ds.app(), host=args.host, port=args.port, log_level="warning")
+    except OSError as exc:
+        raise UserError(f"cannot publish {args.db}: {exc.strerror or exc}") from None
+    site = ServedSite(args.db, warm=not getattr(args, "no_warm", False))  # (demo passes db, port, host)
+    pointer = asyncio.run(site.start())
+    print(f"nianbao: serving {args.db} (copy {pointer['id']}) at http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(site, host=args.host, port=args.port, log_level="warning")
     return 0

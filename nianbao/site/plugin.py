@@ -40,6 +40,8 @@ from archive import coverage, export, layout, pages, shortsearch
 from archive import labels as L
 from archive.rows import OUTCOME_GROUPS, is_uncertain
 
+from .limits import read_blob
+
 SEARCH_COLUMNS = {"reports": ("title", "organization"), "sections": ("text",)}
 CHART_GROUPS = ("granted", "partially_granted", "denied", "unable", "rejected", "other")
 CHART_LABELS = {
@@ -198,6 +200,8 @@ def extra_template_vars(view_name, table, database, request, datasette):
             body = await pages.body_of(db, pks[0])
             return {"body_view": {**await pages.body_years(db, pks[0]), "body": body,
                                   "level_zh": L.zh("level", body.get("level"))}}
+        if len(pks) != 4:  # not a cell's key: Datasette answers 404
+            return {}
         report_id, table_name, row_key, column_key = pks
         report = await pages.current_report(db, report_id)
         found = await pages.rows(db, "SELECT table_name, row_key, column_key, value, raw, unit FROM cells"
@@ -402,14 +406,15 @@ async def snapshot_body(datasette, request):
     db = datasette.get_database()
     rows = (
         await db.execute(
-            "SELECT b.data, s.content_type FROM snapshots s JOIN blobs b ON b.sha256 = s.sha256"
+            "SELECT b.rowid, s.content_type FROM snapshots s JOIN blobs b ON b.sha256 = s.sha256"
             " WHERE s.id = ?",
             [sid],
         )
     ).rows
     if not rows:
         return Response.text("no such snapshot", status=404)
-    body = zlib.decompress(rows[0][0])
+    # blob I/O: a document is larger than the length limit of SQL values (limits.py)
+    body = zlib.decompress(await db.execute_fn(lambda conn: read_blob(conn, "blobs", "data", rows[0][0])))
     headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"}
     try:
         return Response(body.decode("utf-8"), content_type="text/plain; charset=utf-8", headers=headers)
@@ -423,11 +428,12 @@ async def original(datasette, request):
     attachment, never rendered by the site (nosniff, a CSP that allows nothing)."""
     sid = tilde_decode(request.url_vars["id"])
     db = datasette.get_database()
-    rows = await pages.rows(db, "SELECT b.data, s.url, s.headers, s.content_type FROM snapshots s"
+    rows = await pages.rows(db, "SELECT b.rowid AS blob_rowid, s.url, s.headers, s.content_type FROM snapshots s"
                                 " JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id = ?", [sid])
     if not rows:
         return Response.text("no such snapshot 无此快照", status=404)
-    body = zlib.decompress(rows[0]["data"])
+    # blob I/O: a document may be larger than the length limit of SQL values (limits.py)
+    body = zlib.decompress(await db.execute_fn(lambda conn: read_blob(conn, "blobs", "data", rows[0]["blob_rowid"])))
     ext = pages.sniff_extension(body, rows[0]["content_type"])
     try:
         headers = json.loads(rows[0]["headers"] or "{}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 
-FAMILIES = ("trs", "hanweb", "jsonapi", "static")
+FAMILIES = ("trs", "hanweb", "jsonapi", "static", "gkmlpt")
 
 
 def family(name: str):

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from sandbox import server, world
-from tests.crawl_support import FAST, archive_state, q  # noqa: F401  (re-exported to the reliability modules)
+from tests.crawl_support import FAST, archive_state, archived_cells, q, record_cells  # noqa: F401  (re-exported to the reliability modules)
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 7
@@ -58,14 +58,8 @@ def wrong_cells(db: Path, records: list[dict]) -> list[str]:
         row = q(db, "SELECT id FROM reports WHERE source_url = ?", rec["source"])
         if not row:
             continue
-        got = {(t, r, c): v for t, r, c, v in
-               q(db, "SELECT table_name, row_key, column_key, value FROM cells WHERE report_id = ?", row[0][0])}
-        want = {}
-        for table, rows in rec["tables"].items():
-            if table == "review_litigation":
-                want.update({(table, "counts", c): cell["value"] for c, cell in rows.items()})
-            else:
-                want.update({(table, r, c): cell["value"] for r, cols in rows.items() for c, cell in cols.items()})
+        got = archived_cells(db, row[0][0])
+        want = record_cells(rec)
         if got != want:
             wrong.append(rec["source"])
     return wrong

@@ -252,7 +252,7 @@ def run_load(base: str, paths: list[str], *, clients: int = 8, seconds: float = 
     return {"clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies),
             "rps": round(len(latencies) / elapsed, 1), "errors": len(errors), "error_examples": errors[:5],
             "error_rate": (len(errors) / len(latencies)) if latencies else 1.0,
-            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "max_ms": pct(1.0), "paths": paths}
+            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "max_ms": pct(1.0), "paths": paths}
 
 
 def load_paths(archive: dict) -> list[str]:
