@@ -24,6 +24,8 @@ TABLE_PARTS = ("active_disclosure", "applications", "review_litigation")
 MIN_TEXT_CHARS = 20  # fewer characters than this on a page with an image: a scan (maybe stamped)
 SCAN_COVER = 0.25  # ... an image covering at least this share of the page
 LINE_TOLERANCE = 6
+SQUARE_TOLERANCE = 0.01  # pt: a line this close to level (or plumb) is level (plumb)
+TURNED_SHARE = 0.5  # more than this share of a page's characters run in one turned direction: read it turned
 
 
 def _text(region) -> list[str]:
@@ -85,8 +87,25 @@ def _table_settings(page) -> dict:
     return {"explicit_horizontal_lines": [min(e["top"] for e in vertical), max(e["bottom"] for e in vertical)]}
 
 
+def _square_edges(page) -> None:
+    """Content drawn turned (a form or text matrix with cos 90° = 6e-17) leaves a ruling
+    line level only to 1e-13 pt, and a cell's border a "curve" instead of a rect;
+    pdfplumber takes a line not exactly level for vertical and drops a curve's edge not
+    exactly level or plumb, and the table loses that border. Its edges squared, before
+    any table is looked for (pdfplumber caches a page's edges in `_edges`)."""
+    squared = []
+    for edge in page.edges:
+        if edge["height"] < SQUARE_TOLERANCE:
+            squared.append({**edge, "orientation": "h", "bottom": edge["top"], "height": 0})
+        elif edge["width"] < SQUARE_TOLERANCE:
+            squared.append({**edge, "orientation": "v", "x1": edge["x0"], "width": 0})
+        # else a slanted stroke: no ruling line
+    page._edges = squared
+
+
 def _page_blocks(page):
     """Text lines and tables of one page, top to bottom."""
+    _square_edges(page)
     tables = sorted(page.find_tables(_table_settings(page)), key=lambda t: t.bbox[1])
     top = page.bbox[1]
     for table in tables:
@@ -229,8 +248,28 @@ def _pages(pdf, problems: list[str]):
                             "(MAX_PDF_PAGES: a report has tens)")
             return
         page = Page(pdf, obj, page_number=number, initial_doctop=doctop)
+        turn = _reading_turn(page.chars)
+        if turn:  # turn the page as a reader would: its text, lines and boxes then run left to right
+            page.close()
+            obj.rotate = (obj.rotate + turn) % 360
+            obj.attrs = {**obj.attrs, "Rotate": obj.rotate}  # pdfplumber's boxes, pdfminer's `rotate`
+            page = Page(pdf, obj, page_number=number, initial_doctop=doctop)
         doctop += page.height
         yield page
+
+
+def _reading_turn(chars) -> int:
+    """Degrees clockwise a page must turn for most of its text to run left to right:
+    a landscape table drawn sideways on a portrait page, or a page whose /Rotate turns
+    upright content sideways. A character's direction is its matrix's first column
+    (pdfminer's y runs up): (+, 0) reads as it is, (0, +) runs up and turns 90,
+    (-, 0) is upside down (180; pdfplumber calls it `upright` too), (0, -) turns 270."""
+    counts = [0, 0, 0, 0]  # 0, 90, 180, 270
+    for c in chars:
+        a, b = c["matrix"][:2]
+        counts[(0 if a > 0 else 2) if abs(a) >= abs(b) else (1 if b > 0 else 3)] += 1
+    best = max(range(1, 4), key=counts.__getitem__)
+    return 90 * best if counts[best] > TURNED_SHARE * len(chars) else 0
 
 
 def _page_count(pdf) -> str:
