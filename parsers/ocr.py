@@ -191,6 +191,40 @@ def _runs_of(flags: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
     return runs
 
 
+ORIENT_SIDE = 960  # px: the long side of the copy whose text lines tell a page's orientation
+ORIENT_LINES = 12  # the longest lines the angle classifier looks at to tell upright from upside down
+
+
+def quarter_turns(gray: np.ndarray) -> int:
+    """How many quarter turns (counter-clockwise, as np.rot90) put a scan's text
+    upright: a page scanned sideways or upside down. Its text lines, found on a
+    small copy, run across (0 or 2) or up and down (1 or 3); the engine's angle
+    classifier, on the longest lines, says which way up."""
+    from PIL import Image
+
+    scale = min(ORIENT_SIDE / max(gray.shape), 1.0)
+    small = np.asarray(Image.fromarray(gray).resize(
+        (max(int(gray.shape[1] * scale), 1), max(int(gray.shape[0] * scale), 1)), Image.BILINEAR))
+    found = engine().text_det(_rgb(small))[0]
+    if found is None or len(found) == 0:
+        return 0
+    boxes = [(int(max(p[:, 0].min(), 0)), int(max(p[:, 1].min(), 0)), int(p[:, 0].max()) + 1, int(p[:, 1].max()) + 1)
+             for p in found]
+    across = sum(1 for x0, y0, x1, y1 in boxes if x1 - x0 > y1 - y0)
+    base = 0 if 2 * across >= len(boxes) else 1
+    longest = sorted(boxes, key=lambda b: -max(b[2] - b[0], b[3] - b[1]))[:ORIENT_LINES]
+    crops = []
+    for x0, y0, x1, y1 in longest:
+        line = np.rot90(small[y0:y1, x0:x1], base)  # runs across: upright or upside down
+        if line.size:
+            crops.append(line[:, :line.shape[0] * PIECE_HEIGHTS])  # a piece tells as well as the line
+
+    # the engine's angle classifier (a small model) says of each line upright or upside down
+    _, angles, _ = engine().text_cls([_rgb(np.ascontiguousarray(c)) for c in crops])
+    upside_down = sum(score for label, score in angles if label == "180")
+    return (base + 2) % 4 if upside_down > sum(score for label, score in angles if label != "180") else base
+
+
 def read_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     """(text, confidence) of each crop, by the recognition model alone."""
     if not crops:

@@ -72,6 +72,9 @@ class PageReading:
 
 
 def read_page(gray: np.ndarray, dpi: int) -> PageReading:
+    turns = ocr.quarter_turns(gray)  # a page scanned sideways or upside down, turned upright
+    if turns:
+        gray = np.ascontiguousarray(np.rot90(gray, turns))
     straight, angle = scan.deskew(gray)
     threshold = min(scan.otsu(straight), 200)
     mask = straight < threshold

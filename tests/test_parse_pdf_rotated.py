@@ -11,7 +11,7 @@ import pypdfium2 as pdfium  # pdfplumber's own dependency
 import pytest
 
 from parsers import parse_document
-from tests.format_inputs import assert_same_cells, cached, reports
+from tests.format_inputs import assert_same_cells, cached, cell_values, reports
 from tests.test_parse_pdf_producers import _pdf
 
 
@@ -82,3 +82,23 @@ def test_reading_turn_of_characters():
     assert _reading_turn(chars((4.6e-17, -0.75), (0, -1), (1, 0))) == 270
     assert _reading_turn(chars((0, 1), (1, 0), (0, -1))) == 0  # no direction holds most of the text
     assert _reading_turn([]) == 0
+
+
+def test_scan_turned_sideways_and_upside_down_every_cell_right_or_named():
+    """The 200 dpi scan of test_parse_scanned, its pages shown turned (/Rotate 90,
+    180, 270 in turn): each page image is turned upright before it is read."""
+    pytest.importorskip("rapidocr_onnxruntime")
+    from tests.test_parse_scanned import MAX_UNCERTAIN, _assert_never_wrong, _scan
+
+    scan = _scan("2021", 200)
+    pages = len(pdfium.PdfDocument(scan))
+    turned = scan
+    for i in range(pages):
+        turned = _set_rotation(turned, (90, 180, 270)[i % 3], pages={i})
+    want = reports()["2021"].record
+    got = parse_document(turned, source="scan.pdf", filename="scan.pdf")
+    assert (got["title"], got["organization"], got["year"], got["published"]) == (
+        want["title"], want["organization"], want["year"], want["published"])
+    assert got["problems"][0].startswith("ocr: pages 1")
+    uncertain = _assert_never_wrong(got, want)
+    assert uncertain <= MAX_UNCERTAIN[200] * len(cell_values(want)), uncertain
