@@ -102,3 +102,16 @@ def test_scan_turned_sideways_and_upside_down_every_cell_right_or_named():
     assert got["problems"][0].startswith("ocr: pages 1")
     uncertain = _assert_never_wrong(got, want)
     assert uncertain <= MAX_UNCERTAIN[200] * len(cell_values(want)), uncertain
+
+
+def test_each_quarter_turn_of_a_scanned_page_is_undone():
+    pytest.importorskip("rapidocr_onnxruntime")
+    import numpy as np
+
+    from parsers import ocr
+    from tests.test_parse_scanned import _scan
+
+    page = pdfium.PdfDocument(_scan("2021", 200))[0]
+    gray = np.asarray(page.render(scale=200 / 72).to_pil().convert("L"))
+    for turns in range(4):
+        assert (turns + ocr.quarter_turns(np.ascontiguousarray(np.rot90(gray, turns)))) % 4 == 0, turns
