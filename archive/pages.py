@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from parsers.sniff import OLE_MAGIC, PDF_MAGIC, ZIP_MAGIC
+
 from . import labels as L
 from . import permalinks as pl
 from .coverage import latest_complete_year
@@ -243,11 +245,11 @@ _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
 def sniff_extension(body: bytes, content_type: str | None) -> str:
     """What the bytes are (their own signature first, the server's Content-Type second)."""
     head = body[:2048]
-    if head.startswith(b"%PDF"):
+    if head.startswith(PDF_MAGIC):
         return ".pdf"
-    if head.startswith(b"PK\x03\x04") and (b"word/" in body[:65536] or b"[Content_Types].xml" in head):
+    if head.startswith(ZIP_MAGIC) and (b"word/" in body[:65536] or b"[Content_Types].xml" in head):
         return ".docx"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+    if head.startswith(OLE_MAGIC):
         return ".doc"
     ctype = (content_type or "").lower()
     for ext, media in MEDIA.items():

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
-PDF_MAGIC = b"%PDF"
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .wps, .xls, .et
+# The magic numbers the parsers sniff with: one definition of what a PDF, a zip and an OLE2 file start with.
+from parsers.sniff import OLE_MAGIC, PDF_MAGIC, ZIP_MAGIC
+
 # Content types that name a document kind outright.
 TYPE_KINDS = {
     "application/pdf": "pdf", "application/x-pdf": "pdf",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+PDF_MAGIC = b"%PDF"
+ZIP_MAGIC = b"PK\x03\x04"  # .docx, .ofd, .xlsx (and any zip)
 IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .wps, .xls (OLE2 compound file)
 _HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body|table|div|meta|p)[\s>]", re.I)
@@ -15,9 +17,9 @@ def kind(data: bytes, *, filename: str | None = None, content_type: str | None =
 
     head = data[:2048]
     name = (filename or "").lower()
-    if head.startswith(b"%PDF"):
+    if head.startswith(PDF_MAGIC):
         return "pdf"
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(ZIP_MAGIC):
         return "docx" if b"word/" in data[:200_000] or name.endswith(".docx") else "zip"
     if head.startswith(OLE_MAGIC):
         return "ole"
