@@ -41,7 +41,7 @@ from archive import coverage, export, layout, pages
 from archive import labels as L
 from archive.rows import OUTCOME_GROUPS, is_uncertain
 
-from . import search
+from . import labelled, search
 from .limits import read_blob
 
 CHART_GROUPS = ("granted", "partially_granted", "denied", "unable", "rejected", "other")
@@ -62,23 +62,6 @@ _PROVINCE_PATH = re.compile(r"^/(?:-/(?:chart|export/wide\.(?:csv|xlsx))|[^/]+/[
 REPORT_ID = re.compile(r"^\d{6}-[0-9a-f]{8}-\d{4}$")
 BODY_ID = re.compile(r"^\d{6}-[0-9a-f]{8}$")
 VIEWS = ("failed_checks", "coverage", "latest_sightings")  # no foreign keys: ids linked here
-# Columns holding a key that has a Chinese label: column -> (labels kind, column naming the table)
-LABELLED = {
-    "table_name": ("table", None), "row_key": ("row", "table_name"), "column_key": ("column", "table_name"),
-    "rule": ("rule", None), "status": ("status", None), "check_status": ("status", None),
-    "level": ("level", None), "format": ("format", None), "part": ("part", None),
-}
-
-
-def _labelled(kind: str, key: str, table: str = "") -> Markup | None:
-    zh = L.zh(kind, key, table)
-    if zh is None and kind == "status":
-        zh = L.zh("coverage", key)
-    if zh is None:
-        return None
-    return Markup('<span class="zh">{}</span> <span class="key">{}</span>').format(zh, key)
-
-
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """Report and body ids link to their pages; keys show their Chinese label; uncertain
@@ -99,11 +82,9 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(str(escape(value)).replace("【", "<mark>").replace("】", "</mark>"))
     if column == "raw" and table == "cells" and is_uncertain(_get(row, "value"), value):
         return Markup('<span class="uncertain" title="数字不确定">{} ？</span>').format(value)
-    if column in LABELLED:
-        kind, table_column = LABELLED[column]
-        if table == "labels":
-            return None
-        return _labelled(kind, value, _get(row, table_column) if table_column else "")
+    if column in labelled.LABELLED and table != "labels":
+        zh = labelled.key_label(column, value, {"table_name": _get(row, "table_name")})
+        return Markup('<span class="zh">{}</span> <span class="key">{}</span>').format(zh, value) if zh else None
     return None
 
 
