@@ -218,6 +218,7 @@ def cell_rows(record: dict, report: str) -> list[dict]:
             "value": cell.get("value"),
             "raw": cell.get("raw") if cell.get("raw") is not None else "",
             "unit": cell.get("unit"),
+            "confidence": cell.get("confidence"),
         }
         for table, row, col, cell in iter_cells(record)
     ]

@@ -465,6 +465,10 @@ MIGRATIONS.append((15, "snapshot site codes", ["ALTER TABLE snapshots ADD COLUMN
 # Where a report's title, body or date came from when the document did not say it
 # (the article page wrapping a file, the listing, the site's owner): JSON, or NULL.
 MIGRATIONS.append((16, "report metadata provenance", ["ALTER TABLE reports ADD COLUMN metadata_from TEXT"]))
+# A cell read by OCR keeps the engine's confidence in its reading (0-1, parsers/scanned.py);
+# NULL for a cell read from text. The value is already null where the checks could not
+# confirm a doubtful reading (parsers/confirm.py): this says how sure the kept ones are.
+MIGRATIONS.append((18, "OCR confidence of cells", ["ALTER TABLE cells ADD COLUMN confidence REAL"]))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MARKER_TABLE = "schema_migrations"
 

@@ -43,6 +43,7 @@ def test_doc_wps_and_scanned_reports_are_archived_with_their_cells(crawled):
     site = next(s for s in w.sites if s.slug == SITE)
     legacy = [r for r in site.reports if r.expected and r.kind in ("doc", "wps", "scan")]
     assert sorted(r.kind for r in legacy) == ["doc", "scan", "scan", "wps"]
+    scanned_cells = 0
     for report in legacy:
         row = q(db, "SELECT id, year, organization FROM reports WHERE source_url = ?", report.url)
         assert row, (report.kind, report.url)
@@ -59,5 +60,13 @@ def test_doc_wps_and_scanned_reports_are_archived_with_their_cells(crawled):
             else:  # an uncertain OCR value: null, and named
                 where = ".".join(k for k in key if k and k != "counts")
                 assert got[key] is None and any(p.startswith(where + ":") for p in problems), (key, got[key], value)
+        confidence = q(db, "SELECT min(confidence), max(confidence), count(confidence), count(*) FROM cells"
+                             " WHERE report_id = ? AND raw != ''", rid)[0]
         if report.kind == "scan":
             assert problems[0].startswith("ocr: pages 1") and "read by OCR" in problems[0]
+            # every printed cell keeps the OCR engine's confidence in its reading (schema 18)
+            assert confidence[3] == 0 or 0 < confidence[0] <= confidence[1] <= 1 and confidence[2] == confidence[3]
+            scanned_cells += confidence[3]
+        else:
+            assert confidence[2] == 0, confidence  # read from text: no confidence
+    assert scanned_cells > 100

@@ -162,6 +162,24 @@ ORIGINALS = [
 ]
 
 
+def test_ocr_confidence_is_kept_and_shown(tmp_path):
+    # a scanned report's cells keep the OCR engine's confidence (schema 18); a cell read from text has none
+    path = tmp_path / "ocr.db"
+    db = archive.open_archive(path)
+    record = make_record("2021", organization=CITY, year=2021, published="2022-03-01", seed=4)
+    record["tables"]["applications"]["granted"]["total"]["confidence"] = 0.873
+    rid = archive.save_report(db, record, snapshot_id=None, url=URL)
+    archive.store.checkpoint(db)
+    stored = dict(db.execute("SELECT row_key || '.' || column_key, confidence FROM cells WHERE report_id = ?"
+                             " AND table_name = 'applications' AND row_key IN ('granted', 'denied_state_secret')",
+                             [rid]).fetchall())
+    assert stored["granted.total"] == 0.873 and stored["denied_state_secret.total"] is None
+    ds = serve(path)
+    html = fetch(ds, f"/ocr/cells/{rid},applications,granted,total").text
+    assert '<dd class="cite-confidence">0.873 · 扫描件识别 read from a scan</dd>' in html
+    assert "cite-confidence" not in fetch(ds, f"/ocr/cells/{rid},applications,granted,natural_person").text
+
+
 def test_originals_download_as_themselves(tmp_path):
     path = tmp_path / "orig.db"
     db = archive.open_archive(path)
@@ -585,6 +603,9 @@ def test_serving_an_archive_written_before_these_migrations(tmp_path, monkeypatc
         c: v for c, v in report_row(*a, **k).items() if c not in ("deadline", "metadata_from")})
     monkeypatch.setattr(store.R, "outcome_row", lambda *a, **k: {
         c: v for c, v in outcome_row(*a, **k).items() if c not in store.R.REVIEW_SUMS})
+    cell_rows = store.R.cell_rows
+    monkeypatch.setattr(store.R, "cell_rows", lambda *a, **k: [
+        {c: v for c, v in row.items() if c != "confidence"} for row in cell_rows(*a, **k)])
     monkeypatch.setattr(store.crossyear, "REVIEW_SUMS", ())
     monkeypatch.setattr(store, "_foreign", lambda *a: False)  # no snapshots.site_code before migration 15
     db = archive.open_archive(path)

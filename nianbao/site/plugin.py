@@ -186,7 +186,7 @@ def extra_template_vars(view_name, table, database, request, datasette):
             return {}
         report_id, table_name, row_key, column_key = pks
         report = await pages.current_report(db, report_id)
-        found = await pages.rows(db, "SELECT table_name, row_key, column_key, value, raw, unit FROM cells"
+        found = await pages.rows(db, "SELECT * FROM cells"  # with confidence (schema 18) where the archive has it
                                      " WHERE report_id = ? AND table_name = ? AND row_key = ? AND column_key = ?",
                                  [report_id, table_name, row_key, column_key])
         cite = await _citation(datasette, request, db, report, found[0]) if report and found else None
