@@ -240,12 +240,13 @@ async def body_years(db, body_id: str, today: date | None = None) -> dict:
     for y, r, copy in columns:
         if r is None:
             due = (today or date.today()) > date(y + 1, 3, 31)
-            status.append({"year": y, "report": None, "state": "missing" if due else "not_yet_due", "copy": False})
+            status.append({"year": y, "report": None, "state": "missing" if due else "not_yet_due",
+                           "another_copy": False})
             continue
         state = "unknown_date" if r["days_late"] is None else ("late" if r["days_late"] > 0 else "on_time")
         fails = [f for f in failed if f["report_id"] == r["id"]]
         status.append({
-            "year": y, "report": r, "state": state, "copy": copy,
+            "year": y, "report": r, "state": state, "another_copy": copy,  # not "copy": a dict's method in Jinja
             "body_id": r["body_id"], "body_name": names.get(r["body_id"]),
             "failed": [f for f in fails if f["rule"] != "carried_over_last_year"],
             "cross_year": [f for f in fails if f["rule"] == "carried_over_last_year"],
