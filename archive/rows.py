@@ -93,6 +93,8 @@ def body_level(normalised: str, where: Place) -> str:
 # "政府" right after a division word (省 市 县 区 旗 州 盟 乡 镇) is that division's people's
 # government; "人民政府" has 民 there, so it is never matched.
 _SHORT_GOVERNMENT = re.compile(r"(?<=[省市县区旗州盟乡镇])政府")
+# A township's or street's name alone (two characters at least before the suffix).
+_BARE_TOWNSHIP = re.compile(r"..(?:乡|镇|苏木|街道)$")
 
 
 def canonical_body_name(normalised: str, code6: str) -> str:
@@ -109,8 +111,11 @@ def canonical_body_name(normalised: str, code6: str) -> str:
         dropped when the division's own name follows them: 河南省驻马店市人民政府 =
         驻马店市人民政府, 云南省曲靖市沾益区教育局 = 曲靖市沾益区教育局 = 沾益区教育局
         (the prefix says where the body is, which code6 says already);
-      - the division's own name alone, or its short name before (人民)政府, is its
-        people's government: 曲靖市沾益区 = 沾益区人民政府, 驻马店政府 = 驻马店市人民政府.
+      - the division's own name alone (full or short), or its short name before
+        (人民)政府, is its people's government: 曲靖市沾益区 = 沾益区人民政府, 驻马店政府 =
+        驻马店市人民政府;
+      - a township named alone is its people's government, a street (街道) its office:
+        沾益区大坡乡 = 沾益区大坡乡人民政府, 沾益区西平街道 = 沾益区西平街道办事处.
     It does not merge anything else: 办 and 办公室, 办公室 and 办公厅, a government and its
     office, a bureau and its sub-unit may be different bodies, and merging two bodies is
     worse than showing one body's spellings apart.
@@ -130,9 +135,11 @@ def canonical_body_name(normalised: str, code6: str) -> str:
         rest = rest[len(head):]
     if rest != name and rest.startswith(own_forms):
         name = rest
-    bare = (own, short + "人民政府", short + "政府") if short != own and len(short) >= 2 else (own,)
+    bare = (own, short, short + "人民政府", short + "政府") if len(short) >= 2 else (own,)
     if name in bare:  # as normalise_body_name reads a bare division name
-        name = own + "人民政府"
+        return own + "人民政府"
+    if _BARE_TOWNSHIP.search(name):  # a township or street named alone: its government / office
+        return name + ("办事处" if name.endswith("街道") else "人民政府")
     return name
 
 
