@@ -225,6 +225,16 @@ def test_body_page_of_any_spelling_shows_every_spellings_reports(site):
         ] + [("", "", "")] * len(missing), viewed
 
 
+def test_bodies_table_links_a_spellings_group_to_its_bodies(site):
+    ds, _recs, ids = site
+    group = body_id("驻马店市人民政府", "411700")
+    html = fetch(ds, f"/demo/bodies/{body_of(ids['short2021'])}").text
+    assert (f'<a class="spellings-link" href="/demo/bodies?canonical_id={group}" title="同一机关的各种写法 every'
+            f' spelling of this body">{group}</a>') in html
+    found = fetch(ds, f"/demo/bodies.json?_shape=array&canonical_id={group}").json()
+    assert sorted(b["name"] for b in found) == sorted(SITE[k][0] for k in ("zmd2020", "prefixed2021", "short2021"))
+
+
 def test_a_body_with_one_spelling_is_unchanged(site):
     ds, _recs, ids = site
     html = fetch(ds, f"/demo/bodies/{body_of(ids['fin2021'])}").text
