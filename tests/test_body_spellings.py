@@ -269,6 +269,19 @@ def test_province_page_lists_a_body_once_with_its_spellings(site, monkeypatch):
     assert re.findall(r'<td class="num"><a [^>]*>(\d+)</a></td>', row) == ["2"]
 
 
+def test_late_or_missing_knows_a_body_by_any_spelling(site):
+    ds, _recs, ids = site
+    # 沾益区教育局 reported 2021, its other spelling 2022: not missing in 2022; 沾益区财政局 is
+    late = fetch(ds, "/demo/late_or_missing.json?_shape=array&year=2022").json()
+    # 驻马店市 reported 2021 in two spellings and 2022 in none: missing once, by its first spelling
+    assert [(r["problem"], r["body_id"], r["year"]) for r in late] == [
+        ("missing", body_of(min(ids["prefixed2021"], ids["short2021"])), 2022),
+        ("missing", body_of(ids["fin2021"]), 2022)]
+    # 驻马店市人民政府 reported 2020, its other spellings 2021: not missing in 2021
+    late = fetch(ds, "/demo/late_or_missing.json?_shape=array&year=2021").json()
+    assert [(r["problem"], r["report_id"]) for r in late] == [("late", ids["prefixed2021"])]
+
+
 def test_coverage_counts_a_government_once(site):
     ds, _recs, ids = site
     found = fetch(ds, "/demo/coverage.json?_shape=array&division_code=4117").json()
