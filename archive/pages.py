@@ -293,9 +293,10 @@ def original_filename(url: str, headers: dict, ext: str, fallback: str) -> str:
     part of its URL; with the extension its bytes call for."""
     from urllib.parse import unquote, urlsplit
 
+    from nianbao.filenames import disposition_filename
+
     disposition = headers.get("content-disposition") or ""
-    m = re.search(r"filename\*=(?:UTF-8'')?([^;]+)|filename=\"?([^\";]+)", disposition, re.I)
-    name = unquote((m.group(1) or m.group(2)).strip()) if m else ""
+    name = disposition_filename(disposition.encode("latin-1", "replace")).replace("\\", "/").rsplit("/", 1)[-1]
     if not name:
         path = urlsplit(url).path if "://" in url else url.split(":", 1)[-1]
         name = unquote(path.rstrip("/").rsplit("/", 1)[-1])

@@ -249,8 +249,10 @@ def read_snapshot_body(db: sqlite_utils.Database, snapshot_id: str) -> bytes:
 # --- reports --------------------------------------------------------------------------
 
 
-def is_report(record: dict) -> bool:
-    """A report year, and either an issuing body or at least one table."""
+def is_storable(record: dict) -> bool:
+    """Whether a parsed record can be kept as a report row: a report year, and either an
+    issuing body or at least one table. (Whether a document is an annual report at all —
+    not news about one — the parser decides: parsers.document.is_report.)"""
     if record.get("year") is None:
         return False
     return R.body_name(record) is not None or any((record.get("tables") or {}).values())
@@ -275,7 +277,7 @@ class ReportRows:
 
 
 def report_rows(record: dict, *, snapshot_id: str | None, url: str | None) -> ReportRows:
-    if not is_report(record):
+    if not is_storable(record):
         problems = [NOT_A_REPORT, *(record.get("problems") or [])]
         return ReportRows(None, problems=R.problem_rows(problems, snapshot=snapshot_id) if snapshot_id else [])
     body = R.body_row(R.body_name(record), url=url or record.get("source"))

@@ -11,8 +11,10 @@ Pure functions over (headers, body, url); no Scrapy objects.
 
 from __future__ import annotations
 
-import re
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.parse import unquote, urlsplit
+
+# The file name a Content-Disposition gives: one reader for the crawler and the site.
+from nianbao.filenames import disposition_filename
 
 # The magic numbers the parsers sniff with: one definition of what a PDF, a zip and an OLE2 file start with.
 from parsers.sniff import OLE_MAGIC, PDF_MAGIC, ZIP_MAGIC
@@ -32,9 +34,6 @@ GENERIC_TYPES = ("application/octet-stream", "application/force-download", "appl
                  "application/download", "binary/octet-stream", "application/unknown", "")
 EXT_KINDS = {".pdf": "pdf", ".docx": "docx", ".doc": "doc", ".wps": "wps", ".ofd": "ofd",
              ".xls": "xls", ".xlsx": "xlsx", ".et": "xls"}
-# filename*=UTF-8''%E5%B9%B4… (RFC 5987; charset may be GBK too), then filename="…" / filename=…
-DISPOSITION_EXT = re.compile(r"filename\*\s*=\s*([\w-]+)'[^']*'([^;\s]+)", re.I)
-DISPOSITION_PLAIN = re.compile(r"filename\s*=\s*(\"([^\"]*)\"|[^;]+)", re.I)
 
 
 def header(headers: dict, name: str) -> bytes:
@@ -46,38 +45,6 @@ def header(headers: dict, name: str) -> bytes:
                 v = v[0] if v else b""
             return v if isinstance(v, bytes) else str(v).encode("latin-1", "replace")
     return b""
-
-
-def _decode_name(raw: bytes) -> str:
-    """A file name sent as raw bytes: UTF-8 if it is, else GBK (what Chinese IIS/Java servers send)."""
-    for charset in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(charset)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
-
-
-def disposition_filename(value: bytes) -> str:
-    """The file name a Content-Disposition value gives ("" when none)."""
-    if not value:
-        return ""
-    text = value.decode("latin-1")
-    m = DISPOSITION_EXT.search(text)
-    if m:
-        charset, quoted = m.group(1), m.group(2).strip('"')
-        try:
-            return unquote_to_bytes(quoted).decode(charset if charset.lower() != "gbk" else "gb18030")
-        except (LookupError, UnicodeDecodeError):
-            return _decode_name(unquote_to_bytes(quoted))
-    m = DISPOSITION_PLAIN.search(text)
-    if not m:
-        return ""
-    name = (m.group(2) if m.group(2) is not None else m.group(1)).strip().strip('"')
-    raw = name.encode("latin-1")
-    if b"%" in raw:  # percent-encoded (Java servers' URLEncoder), in UTF-8 or GBK
-        raw = unquote_to_bytes(raw)
-    return _decode_name(raw)
 
 
 def filename(headers: dict, url: str) -> str:

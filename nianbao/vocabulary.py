@@ -27,8 +27,9 @@ REPORT_TITLE = re.compile(
 # Titles that quote a report without being one (解读, 一图读懂, 通知…).
 NOT_REPORT = re.compile(r"解读|图解|一图|读懂|图说|视频|通知|征求意见|提纲|模板|格式|指南|撤回|转载|培训|召开|会议"
                         r"|法治政府|统计公报|工作要点")
-# <title> often appends the site name: "…年度报告 - 河南省人民政府门户网站".
-TITLE_PARTS = re.compile(r"\s[-_|—－]+\s|_|\|")
+# <title> often appends the site name: "…年度报告 - 河南省人民政府门户网站", "…_XX区政府",
+# "…|XX网", "…—XX市人民政府", "…--XX": one separator rule for every reader of titles.
+TITLE_PARTS = re.compile(r"\s*(?:_|\||--|—|－|-\s)\s*")
 YEAR_TEXT = re.compile(r"(19|20)\d{2}")
 
 SPACES = re.compile(r"\s+")

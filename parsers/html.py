@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from lxml import etree
 
+from nianbao.vocabulary import TITLE_PARTS
 from parsers import metadata
 from parsers.bounds import MAX_TRAFILATURA_CHARS
 from parsers.cells import is_blank, is_value_cell
@@ -87,7 +88,6 @@ DATE_META = ("pubdate", "publishdate", "firstpublishedtime", "article:published_
 SOURCE_META = ("contentsource", "source", "dc.publisher")
 _TITLE_ELEMENTS = etree.XPath("(//h1|//h2|//*[contains(@class,'title') or contains(@id,'title')])[position() <= 12]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_TITLE_SEPARATOR = re.compile(r"\s*(?:_|\||--|—|-\s)\s*")
 _LABELLED_DATE = re.compile(
     r"(?:发布时间|发布日期|发文日期|成文日期|日期|时间)\s*[:：]\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
 )
@@ -457,7 +457,7 @@ def _title_candidates(tree: etree._Element, meta: dict[str, str]) -> Iterator[st
     """<meta> titles, then the page's <title> pieces, then headings (a whole-tree search, so last)."""
     yield from (meta[name] for name in TITLE_META if name in meta)
     for element in _iter_document(tree, "title"):
-        yield from _TITLE_SEPARATOR.split(_text(element).strip())
+        yield from TITLE_PARTS.split(_text(element).strip())
     yield from (" ".join(_text(e).split()) for e in _TITLE_ELEMENTS(tree))
 
 

@@ -150,6 +150,15 @@ ORIGINALS = [
      "<html><body>年报</body></html>".encode(), "text/html; charset=utf-8", "art_1.html"),
     ("https://gov.example.cn/nb/index.htm", {}, b"<!DOCTYPE html><html></html>", "text/html; charset=utf-8",
      "index.htm"),
+    # the name as Chinese servers send it: raw GBK bytes (stored as latin-1 characters, as the crawler
+    # keeps them), RFC 5987 in GBK, GBK percent-encoded by Java's URLEncoder
+    ("https://gov.example.cn/DownLoad.aspx?id=8",
+     {"Content-Disposition": 'attachment; filename="' + "2022年度报告.pdf".encode("gbk").decode("latin-1") + '"'},
+     b"%PDF-1.7\n", "application/pdf", "2022年度报告.pdf"),
+    ("https://gov.example.cn/down?id=9", {"Content-Disposition": "attachment; filename*=GBK''%C4%EA%B1%A8.pdf"},
+     b"%PDF-1.7\n", "application/pdf", "年报.pdf"),
+    ("https://gov.example.cn/down?id=10", {"Content-Disposition": "attachment; filename=%C4%EA%B1%A8.pdf"},
+     b"%PDF-1.7\n", "application/pdf", "年报.pdf"),
 ]
 
 

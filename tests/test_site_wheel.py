@@ -25,7 +25,8 @@ PACKAGES = {"archive", "crawler", "nianbao", "parsers", "sandbox"}
 SITE_DATA = {"nianbao/site/metadata.yml", "nianbao/site/templates/index.html", "nianbao/site/templates/row.html",
              "nianbao/site/templates/nianbao_chart.html"}
 PLUGINS = {"nianbao = nianbao.site.plugin", "nianbao_facets = nianbao.site.facets",
-           "nianbao_limits = nianbao.site.limits", "nianbao_responses = nianbao.site.responses"}
+           "nianbao_limits = nianbao.site.limits", "nianbao_responses = nianbao.site.responses",
+           "nianbao_labelled = nianbao.site.labelled"}
 
 
 def run(cmd, **kw):

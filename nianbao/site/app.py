@@ -27,7 +27,7 @@ import yaml
 
 from archive.store import check_archive_file
 
-from . import counts, facets, limits, plugin, responses
+from . import counts, facets, labelled, limits, plugin, responses
 
 HERE = Path(__file__).resolve().parent
 METADATA = HERE / "metadata.yml"
@@ -35,7 +35,7 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 # The plugin modules by their entry point names in pyproject.toml ([project.entry-points.datasette]).
 PLUGINS = {"nianbao": plugin, "nianbao_facets": facets, "nianbao_limits": limits,
-           "nianbao_responses": responses}
+           "nianbao_responses": responses, "nianbao_labelled": labelled}
 SETTINGS = {
     "sql_time_limit_ms": 3000,
     "facet_time_limit_ms": 1000,

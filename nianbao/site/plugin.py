@@ -16,8 +16,9 @@
 - /-/snapshot/<id>: a snapshot's bytes, always as text/plain (never rendered);
 - every report id shown links to its report page, every key shows its Chinese label;
 - provinces may be named 河南, 河南省, henan or 41 in every filter and canned query;
-- Chinese search: FTS5 trigram needs 3+ characters, so a 1-2 character
-  `_search` on reports/sections is rewritten to `_like` and answered with LIKE.
+- the search box of reports/sections: 1-2 characters from the short-search index,
+  and any search with more than search.EXACT_LIMIT matches listed from its index,
+  newest first, uncounted and unfaceted (search.py), so no search reads every row.
 
 Every value reaches the page through Jinja autoescaping; the only markup built here
 (render_cell) escapes stored text first.
@@ -36,13 +37,13 @@ from datasette import Response, hookimpl
 from datasette.utils import tilde_decode, urlsafe_components
 from markupsafe import Markup, escape
 
-from archive import coverage, export, layout, pages, shortsearch
+from archive import coverage, export, layout, pages
 from archive import labels as L
 from archive.rows import OUTCOME_GROUPS, is_uncertain
 
+from . import labelled, search
 from .limits import read_blob
 
-SEARCH_COLUMNS = {"reports": ("title", "organization"), "sections": ("text",)}
 CHART_GROUPS = ("granted", "partially_granted", "denied", "unable", "rejected", "other")
 CHART_LABELS = {
     "granted": "予以公开 granted",
@@ -61,23 +62,6 @@ _PROVINCE_PATH = re.compile(r"^/(?:-/(?:chart|export/wide\.(?:csv|xlsx))|[^/]+/[
 REPORT_ID = re.compile(r"^\d{6}-[0-9a-f]{8}-\d{4}$")
 BODY_ID = re.compile(r"^\d{6}-[0-9a-f]{8}$")
 VIEWS = ("failed_checks", "coverage", "latest_sightings")  # no foreign keys: ids linked here
-# Columns holding a key that has a Chinese label: column -> (labels kind, column naming the table)
-LABELLED = {
-    "table_name": ("table", None), "row_key": ("row", "table_name"), "column_key": ("column", "table_name"),
-    "rule": ("rule", None), "status": ("status", None), "check_status": ("status", None),
-    "level": ("level", None), "format": ("format", None), "part": ("part", None),
-}
-
-
-def _labelled(kind: str, key: str, table: str = "") -> Markup | None:
-    zh = L.zh(kind, key, table)
-    if zh is None and kind == "status":
-        zh = L.zh("coverage", key)
-    if zh is None:
-        return None
-    return Markup('<span class="zh">{}</span> <span class="key">{}</span>').format(zh, key)
-
-
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """Report and body ids link to their pages, a canonical_id to the bodies of its spellings;
@@ -102,11 +86,9 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(str(escape(value)).replace("【", "<mark>").replace("】", "</mark>"))
     if column == "raw" and table == "cells" and is_uncertain(_get(row, "value"), value):
         return Markup('<span class="uncertain" title="数字不确定">{} ？</span>').format(value)
-    if column in LABELLED:
-        kind, table_column = LABELLED[column]
-        if table == "labels":
-            return None
-        return _labelled(kind, value, _get(row, table_column) if table_column else "")
+    if column in labelled.LABELLED and table != "labels":
+        zh = labelled.key_label(column, value, {"table_name": _get(row, "table_name")})
+        return Markup('<span class="zh">{}</span> <span class="key">{}</span>').format(zh, value) if zh else None
     return None
 
 
@@ -223,30 +205,45 @@ def extra_template_vars(view_name, table, database, request, datasette):
     return inner
 
 
-SHORT_FTS = {"reports": "reports_short", "sections": "sections_short"}
-
-
 @hookimpl
 def filters_from_request(request, database, table, datasette):
-    """`_like=xx`: substring search for queries too short for the trigram index, from the
-    short-search index (archive/shortsearch.py); LIKE on an archive older than it."""
+    """`_like=xx`: the rows containing xx, from the table's search index, bounded at any
+    size (search.py); LIKE on an archive older than the short-search index."""
     from datasette.filters import FilterArguments
 
-    text = request.args.get("_like")
-    if table not in SEARCH_COLUMNS or not text:
+    text = (request.args.get("_like") or "").strip()
+    if table not in search.SEARCH_COLUMNS or not text:
         return None
 
     async def inner():
-        fts = SHORT_FTS[table]
-        if await datasette.get_database(database).table_exists(fts):
-            return FilterArguments([f"rowid in ({shortsearch.rowids_sql(fts, ':nianbao_like')})"],
-                                   params={"nianbao_like": text}, human_descriptions=[f'contain "{text}"'])
-        clause = " or ".join(f"[{c}] like :nianbao_like escape '\\'" for c in SEARCH_COLUMNS[table])
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return FilterArguments([f"({clause})"], params={"nianbao_like": f"%{escaped}%"},
-                               human_descriptions=[f'contain "{text}"'])
+        index, _expr, _value = search.match(table, text)
+        if await datasette.get_database(database).table_exists(index):
+            size = (datasette.table_metadata(database, table) or {}).get("size")
+            clause, params, description = search.filter_sql(request, datasette, table, text, size)
+        else:
+            clause, params, description = search.like_sql(table, text)
+        return FilterArguments([clause], params=params, human_descriptions=[description])
 
     return inner
+
+
+async def _search_query(datasette, table_page, query, scope):
+    """A table page's search (`_search`, or `_like` from its own links): counted in its
+    index once, then planned by search.py — the plan kept in the scope for the filter."""
+    text = next((v.strip() for k, v in query if k in ("_like", "_search") and v.strip()), "")
+    if not text:
+        return query, scope
+    table = table_page.group("table")
+    try:
+        db = datasette.get_database(route=table_page.group("db"))
+    except KeyError:
+        return query, scope
+    matches = await search.count_matches(db, table, text)
+    planned, bounded = search.plan(query, matches)
+    if search.is_short(text) or planned is not query:  # else Datasette's own _search, counted and faceted
+        planned = [(k, v) for k, v in planned if k not in ("_search", "_like")] + [("_like", text)]
+    state = {"table": table, "text": text, "matches": matches, "bounded": bounded}
+    return planned, dict(scope, **{search.SCOPE_KEY: state})
 
 
 def _province_query(query: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str | None]:
@@ -333,9 +330,9 @@ def asgi_wrapper(datasette):
             if scope.get("type") == "http" and (_TABLE_PATH.match(path) or _PROVINCE_PATH.match(path)):
                 raw = scope.get("query_string", b"").decode()
                 query = urllib.parse.parse_qsl(raw, keep_blank_values=True)
-                short = [v for k, v in query if k == "_search" and 0 < len(v.strip()) < 3]
-                if short and _TABLE_PATH.match(path):
-                    query = [(k, v) for k, v in query if k != "_search"] + [("_like", short[0].strip())]
+                table_page = _TABLE_PATH.match(path)
+                if table_page:
+                    query, scope = await _search_query(datasette, table_page, query, scope)
                 if not path.startswith("/-/province"):
                     query, unknown = _province_query(query)
                     if unknown is not None:
