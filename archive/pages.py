@@ -176,58 +176,85 @@ def year_on_year(prev, now) -> str:
     return text + (f" ({d / a:+.0%})" if a else "")
 
 
+async def spellings(db, body_id: str) -> list[dict]:
+    """The bodies that are spellings of this one (same bodies.canonical_id, archive/rows.py
+    `canonical_body_name`): this one first, then by id; [] for an unknown body."""
+    found = await rows(db, "SELECT s.id, s.name FROM bodies b JOIN bodies s ON s.canonical_id = b.canonical_id"
+                           " WHERE b.id = ? ORDER BY s.id != ?, s.id", [body_id, body_id])
+    return found or await rows(db, "SELECT id, name FROM bodies WHERE id = ?", [body_id])  # canonical_id unset
+
+
+def _columns(reports: list[dict], years: list[int], order: dict[str, int]) -> list[tuple[int, dict | None, bool]]:
+    """(year, report, another_copy) per column: one column a year, one per report when
+    several spellings have a report for the same year (the viewed spelling's first; the
+    others are marked as another copy, never merged into one column)."""
+    of_year: dict[int, list[dict]] = {}
+    for r in sorted(reports, key=lambda r: (order.get(r["body_id"], len(order)), r["id"])):
+        of_year.setdefault(r["year"], []).append(r)
+    return [(y, r, n > 0) for y in years for n, r in enumerate(of_year.get(y) or [None])]
+
+
 async def body_years(db, body_id: str, today: date | None = None) -> dict:
-    """All reports of a body by year, side by side: the template's rows against the years."""
-    reports = await rows(db, "SELECT * FROM reports WHERE body_id = ? ORDER BY year", [body_id])
+    """All reports of a body and of its other spellings by year, side by side: the
+    template's rows against the columns (a year, or a report when a year has several)."""
+    spelled = await spellings(db, body_id)
+    order = {b["id"]: n for n, b in enumerate(spelled)} or {body_id: 0}
+    ids = list(order)
+    reports = await rows(db, f"SELECT * FROM reports WHERE body_id IN ({','.join('?' * len(ids))}) ORDER BY year",
+                         ids)
     if not reports:
-        return {"years": [], "rows": [], "reports": []}
+        return {"years": [], "columns": [], "rows": [], "reports": [], "spellings": spelled}
     ids = [r["id"] for r in reports]
     marks = ",".join("?" * len(ids))
     cells = await rows(db, f"SELECT report_id, table_name, row_key, column_key, value, raw, unit FROM cells"
                            f" WHERE report_id IN ({marks})", ids)
     failed = await rows(db, f"SELECT report_id, rule, table_name, column_key, left_value, right_value FROM checks"
                             f" WHERE report_id IN ({marks}) AND status = 'failed' ORDER BY report_id, rule", ids)
-    by_year = {r["year"]: r for r in reports}
-    last = max(max(by_year), latest_complete_year(today))
-    years = list(range(min(by_year), last + 1))
-    grid: dict[tuple, dict[int, dict]] = {}
-    year_of = {r["id"]: r["year"] for r in reports}
+    found_years = [r["year"] for r in reports]
+    last = max(max(found_years), latest_complete_year(today))
+    years = list(range(min(found_years), last + 1))
+    columns = _columns(reports, years, order)
+    names = {b["id"]: b["name"] for b in spelled}
+    grid: dict[tuple, dict[str, dict]] = {}
     for c in cells:
-        grid.setdefault((c["table_name"], c["row_key"], c["column_key"]), {})[year_of[c["report_id"]]] = c
+        grid.setdefault((c["table_name"], c["row_key"], c["column_key"]), {})[c["report_id"]] = c
     out_rows = []
     for key in [k for k in L.cell_columns() if k in grid] + sorted(k for k in grid if k not in L.cell_columns()):
-        per_year, prev = [], None
-        for y in years:
-            c = grid[key].get(y)
+        first_of_year = {y: grid[key].get(r["id"]) for y, r, copy in columns if r is not None and not copy}
+        per_column = []
+        for y, r, _copy in columns:
+            c = grid[key].get(r["id"]) if r is not None else None
             slot = None
             if c is not None:
+                prev = first_of_year.get(y - 1)  # a copy too is compared with last year's first column
                 slot = {
                     "value": c["value"], "raw": c["raw"], "unit": c["unit"],
                     "uncertain": is_uncertain(c["value"], c["raw"]),
                     "change": year_on_year(prev["value"] if prev else None, c["value"]),
-                    "path": pl.cell_path(by_year[y]["id"], *key),
+                    "path": pl.cell_path(r["id"], *key),
                 }
-            per_year.append(slot)
-            prev = c if c is not None else None
+            per_column.append(slot)
         out_rows.append({"key": ".".join(key), "table": key[0], "table_label": L.table_label(key[0]),
-                         "label": L.row_column_label(*key), "years": per_year})
+                         "label": L.row_column_label(*key), "years": per_column})
     status = []
-    for y in years:
-        r = by_year.get(y)
+    for y, r, copy in columns:
         if r is None:
             due = (today or date.today()) > date(y + 1, 3, 31)
-            status.append({"year": y, "report": None, "state": "missing" if due else "not_yet_due"})
+            status.append({"year": y, "report": None, "state": "missing" if due else "not_yet_due",
+                           "another_copy": False})
             continue
         state = "unknown_date" if r["days_late"] is None else ("late" if r["days_late"] > 0 else "on_time")
         fails = [f for f in failed if f["report_id"] == r["id"]]
         status.append({
-            "year": y, "report": r, "state": state, "state_zh": L.zh("coverage", state),
+            "year": y, "report": r, "state": state, "another_copy": copy,  # not "copy": a dict's method in Jinja
+            "body_id": r["body_id"], "body_name": names.get(r["body_id"]),
             "failed": [f for f in fails if f["rule"] != "carried_over_last_year"],
             "cross_year": [f for f in fails if f["rule"] == "carried_over_last_year"],
         })
-    for s in status:
-        s.setdefault("state_zh", L.zh("coverage", s["state"]))
-    return {"years": years, "rows": out_rows, "status": status, "reports": reports}
+    for st in status:
+        st["state_zh"] = L.zh("coverage", st["state"])
+    return {"years": [y for y, _r, _c in columns], "columns": status, "rows": out_rows, "status": status,
+            "reports": reports, "spellings": spelled}
 
 
 # --- the archived original, downloaded as itself ----------------------------------------

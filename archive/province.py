@@ -68,25 +68,40 @@ LIST_LIMIT = 300  # more bodies than this: counts per region and level, linked t
 async def other_bodies(db, province: str) -> tuple[dict[str, list], list[dict]]:
     """The departments, zones and townships found, under their region: listed with their
     years when there are few; else counted per region and level (a page of 10,000 names
-    helps nobody), each count linking to the bodies table filtered to them."""
+    helps nobody), each count linking to the bodies table filtered to them. A body
+    printed in several spellings (bodies.canonical_id) is one body here: one entry, its
+    other spellings named beside it, one count."""
     where = ("FROM bodies b WHERE b.province = ? AND (b.level IS NULL OR b.level NOT IN"
              " ('province', 'city', 'county'))")
-    n = (await rows(db, f"SELECT count(*) AS n {where}", [province]))[0]["n"]
+    group = "coalesce(b.canonical_id, b.id)"
+    n = (await rows(db, f"SELECT count(DISTINCT {group}) AS n {where}", [province]))[0]["n"]
     if n > LIST_LIMIT:
-        counted = await rows(db, f"SELECT b.city, b.county, b.level, count(*) AS n {where}"
+        counted = await rows(db, f"SELECT b.city, b.county, b.level, count(DISTINCT {group}) AS n {where}"
                                  " GROUP BY b.city, b.county, b.level ORDER BY b.city, b.county, b.level", [province])
         for c in counted:
             c["level_zh"] = L.zh("level", c["level"]) or "未知 unknown"
         return {}, counted
-    found = await rows(db, "SELECT b.id, b.name, b.level, b.city, b.county, group_concat(r.year || ':' || r.id)"
-                           f" AS years {where.replace('FROM bodies b', 'FROM bodies b JOIN reports r ON r.body_id = b.id')}"
+    found = await rows(db, f"SELECT b.id, b.name, {group} AS canonical, b.level, b.city, b.county,"
+                           " group_concat(r.year || ':' || r.id) AS years"
+                           f" {where.replace('FROM bodies b', 'FROM bodies b JOIN reports r ON r.body_id = b.id')}"
                            " GROUP BY b.id ORDER BY b.city, b.county, b.level, b.name", [province])
-    listed: dict[str, list] = {}
+    spelled: dict[str, list[dict]] = {}
     for b in found:
         b["reports"] = sorted((int(y), rid) for y, rid in (p.split(":", 1) for p in b["years"].split(",")))
-        b["level_zh"] = L.zh("level", b["level"]) or "未知 unknown"
+        spelled.setdefault(b["canonical"], []).append(b)
+    listed: dict[str, list] = {}
+    for b in found:
+        group_ = spelled.get(b["canonical"])
+        if not group_:
+            continue  # listed with its first spelling
+        del spelled[b["canonical"]]
+        # the canonical spelling names the entry when it was printed, else the most used one
+        first = min(group_, key=lambda s: (s["id"] != s["canonical"], -len(s["reports"]), s["id"]))
+        entry = {**first, "reports": sorted(r for s in group_ for r in s["reports"]),
+                 "spellings": [{"id": s["id"], "name": s["name"]} for s in group_ if s is not first],
+                 "level_zh": L.zh("level", first["level"]) or "未知 unknown"}
         where_ = " ".join(p for p in (b["city"] if b["city"] != province else None, b["county"]) if p) or province
-        listed.setdefault(where_, []).append(b)
+        listed.setdefault(where_, []).append(entry)
     return listed, []
 
 

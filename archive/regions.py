@@ -175,6 +175,14 @@ def _place_of(code: str) -> Place:
     return Place(**fields)
 
 
+def division_place(code6: str) -> Place:
+    """The place of a 6-digit code as ids print it (411700 is the city 4117, 410000 the
+    province 41); Place() for 000000 or a code not in the list."""
+    code = code6[:4] if code6[4:] == "00" else code6
+    code = code[:2] if len(code) == 4 and code[2:] == "00" else code
+    return _place_of(code) if code in divisions() else Place()
+
+
 def short_name(name: str) -> str:
     """The name people write without its suffix ("驻马店" for 驻马店市, "河南" for 河南省)."""
     return _SUFFIX.sub("", name)

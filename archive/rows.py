@@ -11,7 +11,7 @@ from datetime import date
 from parsers import keys
 
 from . import permalinks as pl
-from .regions import Place, place, short_name
+from .regions import Place, division_place, place, short_name
 
 # Outcome groups of the applications table, summed over the 总计 column.
 OUTCOME_GROUPS = {
@@ -89,6 +89,73 @@ def body_level(normalised: str, where: Place) -> str:
     return "department"
 
 
+# --- spellings of one body ------------------------------------------------------------
+# "政府" right after a division word (省 市 县 区 旗 州 盟 乡 镇) is that division's people's
+# government; "人民政府" has 民 there, so it is never matched.
+_SHORT_GOVERNMENT = re.compile(r"(?<=[省市县区旗州盟乡镇])政府")
+# A township's or street's name alone (two characters at least before the suffix).
+_BARE_TOWNSHIP = re.compile(r"..(?:乡|镇|苏木|街道)$")
+
+
+def canonical_body_name(normalised: str, code6: str) -> str:
+    """The spelling of a body that its other spellings in the same division share.
+
+    Reports print one body's name in several ways; each normalised name is a body
+    (its id is a hash of the name, a public contract), so the spellings are grouped by
+    this name instead (bodies.canonical_id). It merges, in the body's own division only
+    (code6 is part of the id, so two divisions never merge):
+      - "政府" after a division word reads as "人民政府": 驻马店市政府 = 驻马店市人民政府,
+        XX县政府办公室 = XX县人民政府办公室, XX镇政府 = XX镇人民政府 (the official name
+        of a local government is 人民政府; "政府" is its everyday short form);
+      - leading names of the division's ancestors (province, city; full or short) are
+        dropped when the division's own name follows them: 河南省驻马店市人民政府 =
+        驻马店市人民政府, 云南省曲靖市沾益区教育局 = 曲靖市沾益区教育局 = 沾益区教育局
+        (the prefix says where the body is, which code6 says already);
+      - the division's own name alone (full or short), or its short name before
+        (人民)政府, is its people's government: 曲靖市沾益区 = 沾益区人民政府, 驻马店政府 =
+        驻马店市人民政府;
+      - a township named alone is its people's government, a street (街道) its office:
+        沾益区大坡乡 = 沾益区大坡乡人民政府, 沾益区西平街道 = 沾益区西平街道办事处.
+    It does not merge anything else: 办 and 办公室, 办公室 and 办公厅, a government and its
+    office, a bureau and its sub-unit may be different bodies, and merging two bodies is
+    worse than showing one body's spellings apart.
+    """
+    if normalised.startswith(UNIDENTIFIED):
+        return normalised
+    name = _SHORT_GOVERNMENT.sub("人民政府", normalised)
+    where = division_place(code6)
+    own = where.county or where.city or where.province
+    if not own:
+        return name
+    short = short_name(own)
+    own_forms = (own, short) if len(short) >= 2 else (own,)  # 广西壮族自治区's suffix rule leaves ""
+    ancestors = [p for p in _ancestor_prefixes(where) if p not in own_forms]
+    rest = name
+    while head := next((p for p in ancestors if rest.startswith(p)), None):
+        rest = rest[len(head):]
+    if rest != name and rest.startswith(own_forms):
+        name = rest
+    bare = (own, short, short + "人民政府", short + "政府") if len(short) >= 2 else (own,)
+    if name in bare:  # as normalise_body_name reads a bare division name
+        return own + "人民政府"
+    if _BARE_TOWNSHIP.search(name):  # a township or street named alone: its government / office
+        return name + ("办事处" if name.endswith("街道") else "人民政府")
+    return name
+
+
+def spelling_level(normalised: str, where: Place) -> str:
+    """A body's level is its canonical spelling's: 北京市政府 is the province's government
+    like 北京市人民政府, 驻马店政府 the city's like 驻马店市人民政府."""
+    return body_level(canonical_body_name(normalised, where.code6), where)
+
+
+def canonical_body_id(normalised: str, code6: str) -> str:
+    """The id the canonical spelling has (or would have) in this division: the key that
+    groups a body's spellings (bodies.canonical_id). Equal to the body's own id when its
+    name is the canonical spelling."""
+    return pl.body_id(canonical_body_name(normalised, code6), code6)
+
+
 # --- Deadlines (《政府信息公开条例》) --------------------------------------------------------
 # 2008 条例 第三十一条: every body publishes its report by 31 March of the following year.
 # 2019 条例 第四十九条 (in force 2019-05-15): departments of governments at county level and
@@ -144,8 +211,9 @@ def body_row(name: str | None, *, url: str | None = None) -> dict:
         where = place(normalised)
     return {
         "id": pl.body_id(normalised, where.code6),
+        "canonical_id": canonical_body_id(normalised, where.code6),  # its spellings' group (migration 17)
         "name": normalised,
-        "level": body_level(normalised, where) if name else None,
+        "level": spelling_level(normalised, where) if name else None,
         "province": where.province,
         "province_code": where.province_code,
         "city": where.city,

@@ -465,6 +465,20 @@ MIGRATIONS.append((15, "snapshot site codes", ["ALTER TABLE snapshots ADD COLUMN
 # Where a report's title, body or date came from when the document did not say it
 # (the article page wrapping a file, the listing, the site's owner): JSON, or NULL.
 MIGRATIONS.append((16, "report metadata provenance", ["ALTER TABLE reports ADD COLUMN metadata_from TEXT"]))
+# Spellings of one body (archive/rows.py `canonical_body_name`): each keeps its id (a
+# permalink), and canonical_id groups them, so a body's page shows every spelling's
+# reports. A spelling's level becomes its canonical spelling's (北京市政府 is a province's
+# government), with its reports' deadlines; only rows whose level changes are written.
+_BODY_LEVEL = "(SELECT b.level FROM bodies b WHERE b.id = reports.body_id)"
+MIGRATIONS.append((17, "spellings of one body", [
+    "ALTER TABLE bodies ADD COLUMN canonical_id TEXT",
+    "UPDATE bodies SET canonical_id = nianbao_canonical_id(id, name)",
+    "CREATE INDEX bodies_canonical ON bodies(canonical_id)",  # the body page: all spellings
+    "UPDATE bodies SET level = nianbao_body_level(name)"
+    " WHERE level IS NOT NULL AND level IS NOT nianbao_body_level(name)",
+    f"UPDATE reports SET level = {_BODY_LEVEL}, deadline = nianbao_deadline(year, {_BODY_LEVEL}),"
+    f" days_late = nianbao_days_late(published, year, {_BODY_LEVEL}) WHERE level IS NOT {_BODY_LEVEL}",
+]))
 # A cell read by OCR keeps the engine's confidence in its reading (0-1, parsers/scanned.py);
 # NULL for a cell read from text. The value is already null where the checks could not
 # confirm a doubtful reading (parsers/confirm.py): this says how sure the kept ones are.
@@ -487,9 +501,15 @@ def _register_functions(conn: sqlite3.Connection) -> None:
     def level(name):
         if name is None or name.startswith(rows.UNIDENTIFIED):
             return None
-        return rows.body_level(name, place(name))
+        return rows.spelling_level(name, place(name))
+
+    def canonical_id(body_id, name):
+        if name is None or name.startswith(rows.UNIDENTIFIED):
+            return body_id
+        return rows.canonical_body_id(name, body_id[:6])
 
     conn.create_function("nianbao_body_level", 1, level, deterministic=True)
+    conn.create_function("nianbao_canonical_id", 2, canonical_id, deterministic=True)
     conn.create_function("nianbao_deadline", 2, lambda y, lv: rows.deadline(y, lv).isoformat(),
                          deterministic=True)
     conn.create_function("nianbao_days_late", 3, rows.days_late, deterministic=True)

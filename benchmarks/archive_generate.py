@@ -23,7 +23,7 @@ import archive
 from archive import permalinks as pl
 from archive import regions
 from archive.crossyear import refresh_province_year
-from archive.rows import OUTCOME_GROUPS, REVIEW_SUMS, days_late
+from archive.rows import OUTCOME_GROUPS, REVIEW_SUMS, canonical_body_id, days_late
 from parsers import keys
 
 DEPARTMENTS = (
@@ -138,7 +138,8 @@ def generate(path: Path, n_reports: int, *, seed: int = 1, batch: int = 2000) ->
 
     def flush():
         conn.execute("BEGIN")
-        conn.executemany("INSERT INTO bodies VALUES (?,?,?,?,?,?,?,?,?)", body_rows)
+        conn.executemany("INSERT INTO bodies (id, name, level, province, province_code, city, city_code, county,"
+                         " county_code, canonical_id) VALUES (?,?,?,?,?,?,?,?,?,?)", body_rows)
         conn.executemany(
             "INSERT INTO reports (id, body_id, year, title, organization, level, province, province_code, city,"
             " city_code, county, county_code, published, days_late, format, source_url, check_status,"
@@ -176,6 +177,7 @@ def generate(path: Path, n_reports: int, *, seed: int = 1, batch: int = 2000) ->
                     "county_code",
                 )
             )
+            + (canonical_body_id(body["name"], body["id"][:6]),)
         )
         for year in YEARS:
             if counts["reports"] >= n_reports:

@@ -64,8 +64,9 @@ BODY_ID = re.compile(r"^\d{6}-[0-9a-f]{8}$")
 VIEWS = ("failed_checks", "coverage", "latest_sightings")  # no foreign keys: ids linked here
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Report and body ids link to their pages; keys show their Chinese label; uncertain
-    values are marked; search excerpts show the match highlighted."""
+    """Report and body ids link to their pages, a canonical_id to the bodies of its spellings;
+    keys show their Chinese label; uncertain values are marked; search excerpts show the match
+    highlighted."""
     if not isinstance(value, str | type(None)) or table in ("reports", "bodies") and column == "id":
         return None
     if value is None:
@@ -78,6 +79,9 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "body_id" and BODY_ID.match(value):
         return Markup('<a class="body-link" href="{}">{}</a>').format(
             datasette.urls.row(database, "bodies", value), value)
+    if column == "canonical_id" and BODY_ID.match(value):  # the spelling may never have been printed
+        return Markup('<a class="spellings-link" href="{}?canonical_id={}" title="同一机关的各种写法 every spelling'
+                      ' of this body">{}</a>').format(datasette.urls.table(database, "bodies"), value, value)
     if column == "excerpt":
         return Markup(str(escape(value)).replace("【", "<mark>").replace("】", "</mark>"))
     if column == "raw" and table == "cells" and is_uncertain(_get(row, "value"), value):
