@@ -34,7 +34,7 @@ def get(ds, path):
 def test_cells_have_every_key_labelled_and_pages_stay_labelled(ds):
     first = get(ds, "/lab/cells.labelled?_size=7")
     assert first["column_labels"] == {"report_id": "报告", "table_name": "表格", "row_key": "行", "column_key": "列",
-                                      "value": "数值", "raw": "原文", "unit": "单位"}
+                                      "value": "数值", "raw": "原文", "unit": "单位", "confidence": "识别置信度"}
     plain = get(ds, "/lab/cells.json?_size=7&_shape=objects")["rows"]
     assert [{k: v for k, v in r.items() if not k.endswith("_zh")} for r in first["rows"]] == plain
     for row in first["rows"]:

@@ -127,6 +127,7 @@ def test_cell_permalink_lands_on_the_cell(site):
             "value": expected,
             "raw": str(expected),
             "unit": None,
+            "confidence": None,
         }
     ]
     html = fetch(ds, f"/demo/cells/{ZY}-2019,applications,new_received,total").text
