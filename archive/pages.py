@@ -179,8 +179,10 @@ def year_on_year(prev, now) -> str:
 async def spellings(db, body_id: str) -> list[dict]:
     """The bodies that are spellings of this one (same bodies.canonical_id, archive/rows.py
     `canonical_body_name`): this one first, then by id; [] for an unknown body."""
-    found = await rows(db, "SELECT s.id, s.name FROM bodies b JOIN bodies s ON s.canonical_id = b.canonical_id"
-                           " WHERE b.id = ? ORDER BY s.id != ?, s.id", [body_id, body_id])
+    found = []
+    if "canonical_id" in await db.table_columns("bodies"):  # schema 17; an older copy: the body alone
+        found = await rows(db, "SELECT s.id, s.name FROM bodies b JOIN bodies s ON s.canonical_id = b.canonical_id"
+                               " WHERE b.id = ? ORDER BY s.id != ?, s.id", [body_id, body_id])
     return found or await rows(db, "SELECT id, name FROM bodies WHERE id = ?", [body_id])  # canonical_id unset
 
 

@@ -82,3 +82,25 @@ def test_writers_publish_a_published_archive_and_leave_others_alone(archive, tmp
     assert main(["ingest", str(served.TO_INGEST[1]), "--db", str(archive)]) == 0
     assert not publish.is_stale(archive)
     assert served.state(publish.current_copy(archive)) == served.state(archive)
+
+
+def test_publish_brings_an_older_archive_to_the_newest_schema(tmp_path, capsys):
+    """`nianbao publish` of an archive written before the newest migrations publishes a copy
+    at the newest schema (the body and province pages read bodies.canonical_id, schema 17)."""
+    import sqlite3
+
+    from archive import schema
+
+    path = tmp_path / "old.db"
+    archive_generate.generate(path, 20)
+    conn = sqlite3.connect(path)  # as schema 16 left it: without migrations 17 and 18
+    conn.executescript("DROP INDEX bodies_canonical; ALTER TABLE bodies DROP COLUMN canonical_id;"
+                       " ALTER TABLE cells DROP COLUMN confidence; DELETE FROM schema_migrations WHERE version > 16;")
+    conn.close()
+    assert main(["publish", "--db", str(path)]) == 0
+    assert f"up to schema {schema.SCHEMA_VERSION}" in capsys.readouterr().out
+    copy = publish.current_copy(path)
+    conn = sqlite3.connect(f"file:{copy}?immutable=1", uri=True)
+    assert max(v for (v,) in conn.execute("SELECT version FROM schema_migrations")) == schema.SCHEMA_VERSION
+    assert conn.execute("SELECT count(*) FROM bodies WHERE canonical_id IS NULL").fetchone()[0] == 0
+    conn.close()

@@ -7,6 +7,7 @@ the archive) publishes a new state, which the running site switches to."""
 from __future__ import annotations
 
 from nianbao.cli import UserError
+from nianbao.site.publish import upgrade_schema
 
 HELP = "publish an archive as a read-only website (Datasette, immutable published copy)"
 
@@ -20,32 +21,6 @@ def add_arguments(parser) -> None:
         action="store_true",
         help="listen at once; the first visitors pay for the default pages",
     )
-
-
-def upgrade_schema(path) -> None:
-    """The site's pages and canned queries read the newest schema (labels, coverage, the
-    short-search index …): bring an older archive up to date before it is served
-    immutable (a no-op when current; the migrations may take minutes on a large file)."""
-    import sqlite3
-
-    from archive.schema import SCHEMA_VERSION
-    from archive.store import check_archive_file, open_archive, read_only_column
-
-    path = check_archive_file(path)
-    versions = read_only_column(path, "SELECT version FROM schema_migrations", "has no schema_migrations")
-    if max(versions, default=0) >= SCHEMA_VERSION:
-        return
-    print(f"nianbao: bringing {path} up to schema {SCHEMA_VERSION} …", flush=True)
-    try:
-        db = open_archive(path, create=False)
-    except sqlite3.OperationalError as exc:  # a read-only file or folder: serve it as it is
-        print(f"nianbao: cannot update {path} ({exc}); serving it as it is: pages that need the"
-              " newer schema will say so", flush=True)
-        return
-    try:
-        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        db.conn.close()
 
 
 def run(args) -> int:

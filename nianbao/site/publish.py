@@ -102,9 +102,44 @@ def _copy(db: Path, dest: Path) -> None:
         src.close()
 
 
+def schema_is_current(path) -> bool:
+    from archive.schema import SCHEMA_VERSION
+    from archive.store import read_only_column
+
+    versions = read_only_column(path, "SELECT version FROM schema_migrations", "has no schema_migrations")
+    return max(versions, default=0) >= SCHEMA_VERSION
+
+
+def upgrade_schema(path) -> None:
+    """The site's pages and canned queries read the newest schema (labels, coverage, the
+    short-search index …): bring an older archive up to date before it is served
+    immutable (a no-op when current; the migrations may take minutes on a large file)."""
+    import sqlite3
+
+    from archive.schema import SCHEMA_VERSION
+    from archive.store import open_archive
+
+    path = check_archive_file(path)
+    if schema_is_current(path):
+        return
+    print(f"nianbao: bringing {path} up to schema {SCHEMA_VERSION} …", flush=True)
+    try:
+        db = open_archive(path, create=False)
+    except sqlite3.OperationalError as exc:  # a read-only file or folder: serve it as it is
+        print(f"nianbao: cannot update {path} ({exc}); serving it as it is: pages that need the"
+              " newer schema will say so", flush=True)
+        return
+    try:
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.conn.close()
+
+
 def publish(db: str | Path) -> Path:
-    """Publish the working archive's current state; returns the copy's path."""
+    """Publish the working archive's current state, at the newest schema (the site's pages
+    read it); returns the copy's path."""
     db = check_archive_file(db)
+    upgrade_schema(db)
     pubdir = published_dir(db)
     pubdir.mkdir(exist_ok=True)
     with _locked(pubdir):
