@@ -18,6 +18,9 @@ the same mechanism, so a crawler passes only by recognising the mechanism:
   iframe_pdf        the wrapper page embeds the file in an <iframe>, <embed> or <object>
   js_only_list      the column is built by JavaScript from inline data or an XHR whose URL the
                     script assembles: no link in the HTML, only a browser sees the entries
+  post_json_list    the column is filled by a script POSTing to a JSON list API that answers 405
+                    to GET: $.ajax / $.post / fetch / axios / XHR, form or JSON bodies, page fields
+                    and record nesting varying (sandbox/post_api.py)
   framed_list       the column page holds no list itself: an <iframe> (or a <frameset>'s <frame>)
                     shows the listing page, which pages as the family's listings do
   page_source       how article pages print their source: ContentSource meta, a glued
@@ -34,7 +37,7 @@ import json
 from html import escape
 from urllib.parse import quote
 
-from sandbox import render_html, response
+from sandbox import post_api, render_html, response
 from sandbox.cms import paginate
 
 VARIANTS = {
@@ -48,8 +51,9 @@ VARIANTS = {
     "js_only_list": ("inline", "xhr"),
     "page_source": ("meta", "glued", "publisher"),
     "framed_list": ("iframe", "frameset"),
+    "post_json_list": post_api.VARIANTS,
 }
-PAGER_FEATURES = ("script_pager", "post_pager", "js_only_list")
+PAGER_FEATURES = ("script_pager", "post_pager", "js_only_list", "post_json_list")
 WRAPPING_FEATURES = ("pdf_viewer", "iframe_pdf")
 
 
@@ -236,6 +240,8 @@ def listing_routes(site, column) -> dict | None:
         def shell():
             return render_html.listing(site, column, _js_only(site, column), "")
         return {column.path: shell}
+    if has(site, "post_json_list"):
+        return post_api.listing_routes(site, column, variant(site, "post_json_list"))
     n = len(paginate(column.entries, site.spec.page_size))
     folder = _folder(column)
 
@@ -299,6 +305,10 @@ def api(site, request, html) -> response.Response | None:
     path = request.path
     if path.startswith("/static/pdfjs/web/viewer.html") and has(site, "pdf_viewer"):
         return response.Response(body=VIEWER_PAGE.encode(), content_type="text/html; charset=utf-8")
+    if has(site, "post_json_list"):
+        answer = post_api.api(site, request, variant(site, "post_json_list"))
+        if answer is not None:
+            return answer
     for column in site.columns:
         folder = _folder(column)
         if has(site, "js_only_list") and path == folder + "data.txt":

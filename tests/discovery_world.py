@@ -52,3 +52,18 @@ SITES: tuple[SiteSpec, ...] = (
 )
 JS_LISTS = ("t-js-inline", "t-js-xhr")
 JS_ONLY = (*JS_LISTS, "t-gkmlpt-bundle")  # sites only a browser reads
+
+# Columns filled only through a POSTed JSON API (sandbox/post_api.py), one call style each;
+# two bodies on some (a second column, bmndbg, with its own channel).
+POST_SITES: tuple[SiteSpec, ...] = (
+    SiteSpec("t-post-ajax", "static", (_b("驻马店市人民政府", "city", "4117"), _b("驻马店市财政局", "department", "4117")),
+             page_size=4, features=("post_json_list:ajax", "more_decoys")),
+    SiteSpec("t-post-jqpost", "static", (_b("济源市人民政府", "city", "4190"),), page_size=3,
+             features=("post_json_list:post", *FILES)),
+    SiteSpec("t-post-fetch", "static", (_b("郑州市人民政府", "city", "4101"),), page_size=5,
+             features=("post_json_list:fetch", "more_decoys")),
+    SiteSpec("t-post-axios", "static", (_b("洛阳市人民政府", "city", "4103"), _b("洛阳市教育局", "department", "4103")),
+             page_size=4, features=("post_json_list:axios", *FILES)),
+    SiteSpec("t-post-xhr", "static", (_b("新郑市人民政府", "county", "410184"),), page_size=3,
+             features=("post_json_list:xhr", "more_decoys")),
+)

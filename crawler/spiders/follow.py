@@ -10,7 +10,8 @@ Roles:
   api         a JSON listing endpoint
   proxy       a Hanweb dataproxy.jsp window
   rendered    a column page to render in the browser (crawler/browser.py)
-A pager may be a form POST: `formdata` holds its fields (and `method`).
+A pager may be a form POST: `formdata` holds its fields (and `method`). A POSTed
+API carries its `body` as the page's script sends it, with its `headers` (Content-Type).
 `meta` adds request meta (pager bookkeeping: which page of which pager).
 """
 
@@ -29,3 +30,5 @@ class Follow:
     formdata: tuple[tuple[str, str], ...] | None = None
     method: str = "GET"
     meta: tuple[tuple[str, object], ...] = ()
+    body: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()

@@ -1,19 +1,75 @@
-"""Columns rendered from a JSON listing API."""
+"""Columns rendered from a JSON listing API, called with GET or POST.
+
+A GET API's other pages are URLs (JsonListing.page_urls). A POST API's are bodies:
+the page parameter found in the body (crawler/pages/postapi.py) is moved one page
+(or one page size, for an offset) at a time. Page 1 fans out to every page when
+the JSON states a count; without one each page asks for the next only while it
+brings records the page before did not have (the pagers' rule,
+crawler/spiders/pagers.py), and never beyond MAX_PAGES.
+"""
 
 from __future__ import annotations
 
+from crawler.pages.base import SelectorCountError
 from crawler.pages.html import HtmlPage
-from crawler.pages.jsonapi import JsonListing, api_urls
+from crawler.pages.jsonapi import MAX_PAGES, JsonListing, api_urls
+from crawler.pages.postapi import decode, encode, page_path, post_calls, with_page
 from crawler.spiders import static
 from crawler.spiders.follow import Follow
 
+# Request meta of a POST page: which page after the declared one, the records of the
+# page before, and whether page 1 asked for every page already.
+PAGE_KEY, PREVIOUS_KEY, FANNED_KEY = "post_page", "post_previous", "post_fanned"
+ACCEPT = "application/json, text/javascript, */*; q=0.01"  # what jQuery asks a JSON API for
+
 
 def follow(page: HtmlPage, text: str) -> list[Follow]:
-    return [Follow(u, "api") for u in api_urls(text, page.sel, page.url)]
+    calls = post_calls(page.scripts(), page.url)
+    posted = {c.url for c in calls}
+    # A POST endpoint's URL is no GET API (it answers 405), nor is the base it is joined
+    # to (var API_BASE = "/api"; url: API_BASE + "/list").
+    out = [Follow(u, "api") for u in api_urls(text, page.sel, page.url)
+           if not any(p == u or p.startswith(u.rstrip("/") + "/") for p in posted)]
+    return out + [_post(c.url, c.body(), c.content_type, ((PAGE_KEY, 0),)) for c in calls]
 
 
-def follow_json(text: str, url: str) -> list[Follow]:
+def _post(url: str, body: str, content_type: str, meta: tuple) -> Follow:
+    return Follow(url, "api", method="POST", body=body, meta=meta,
+                  headers=(("Content-Type", content_type), ("Accept", ACCEPT)))
+
+
+def follow_json(text: str, url: str, request=None) -> list[Follow]:
+    """Records and further pages of a JSON listing; `request` (Scrapy's) tells a POST's body."""
     listing = JsonListing(text, url)
     out = static.follow(listing.links(), column=True)
+    if request is not None and request.method == "POST":
+        return out + _next_bodies(listing, out, request)
     out += [Follow(u, "api") for u in listing.page_urls()]
     return out
+
+
+def _next_bodies(listing: JsonListing, follows: list[Follow], request) -> list[Follow]:
+    ctype = (request.headers.get("Content-Type") or b"").decode("latin-1")
+    fields = decode(request.body, ctype)
+    found = page_path(fields) if fields else None
+    if not found:
+        return []  # one page only: nothing in the body says which
+    path, step = found
+    as_json = request.body.lstrip().startswith(b"{")
+    meta = request.meta
+    n, records = meta.get(PAGE_KEY, 0), tuple(sorted(f.url for f in follows if f.role in ("item", "attachment")))
+
+    def page(k: int, extra: tuple = ()) -> Follow:
+        body = encode(with_page(fields, path, (k - n) * step), as_json)
+        return _post(request.url, body, ctype, ((PAGE_KEY, k), (PREVIOUS_KEY, records), *extra))
+
+    if n == 0 and listing.page_count:
+        if listing.page_count > MAX_PAGES:
+            raise SelectorCountError(f"JSON listing: {listing.page_count} pages (> {MAX_PAGES}) at {request.url}")
+        return [page(k, ((FANNED_KEY, True),)) for k in range(1, listing.page_count)]
+    if meta.get(FANNED_KEY) or n + 1 >= MAX_PAGES:
+        return []
+    if not records or set(records) <= set(meta.get(PREVIOUS_KEY) or ()):
+        return []  # nothing new: the end of the listing (or an API that ignores the page)
+    return [page(n + 1)]
+

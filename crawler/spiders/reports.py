@@ -142,6 +142,9 @@ class ReportsSpider(scrapy.Spider):
                   "priority": PRIORITY.get(f.role, 0)}
         if f.formdata is not None:  # a POST pager: the page number is a form field
             return scrapy.FormRequest(f.url, formdata=dict(f.formdata), method=f.method, **kwargs)
+        if f.body is not None:  # a POSTed JSON API: the body as the page's script sends it
+            return scrapy.Request(f.url, method=f.method, body=f.body.encode("utf-8"), headers=dict(f.headers),
+                                  **kwargs)
         if f.role == "rendered":  # the same URL again, through the browser (crawler/browser.py)
             kwargs["dont_filter"] = True
         return scrapy.Request(f.url, **kwargs)
@@ -199,7 +202,7 @@ class ReportsSpider(scrapy.Spider):
             yield from self._follow(hanweb.follow_proxy(response.text, response.url), response, site)
             return
         if role == "api":
-            yield from self._follow(jsonapi.follow_json(response.text, response.url), response, site)
+            yield from self._follow(jsonapi.follow_json(response.text, response.url, response.request), response, site)
             return
         kind = _document_kind(response)
         if kind or not _is_html(response):

@@ -1,0 +1,408 @@
+"""JSON listing APIs a page's script calls with POST, and their page parameter.
+
+Many portals load their 信息公开 list by POSTing the channel and page in the body:
+
+    $.ajax({url: "/api/list", type: "POST", data: {channelId: 123, pageNo: 1, pageSize: 15}})
+    $.post(url, {catId: cfg.catId, curPage: 1})
+    fetch(url, {method: "POST", headers: {"Content-Type": "application/json"},
+                body: JSON.stringify({columnCode: "ndbg", pageIndex: 0})})
+    axios.post(url, {deptCode: DEPT, page: 1, size: 10})      (JSON unless qs.stringify)
+    xhr.open("POST", url); xhr.setRequestHeader(…); xhr.send("channel=" + CH + "&start=0&limit=20")
+
+Each call is read as a browser would send it: the URL (a literal, a name or a `+`
+concatenation, evaluated with the page's values as crawler/pages/jsonapi.py does
+for GET), the body (an object literal of simple values: strings, numbers, names the
+page assigns; a JSON.stringify(…) of one; a form string) and its Content-Type (the
+call's own header or contentType, else the default of that call style). A body
+value that is not simple (a function call, a computed expression) makes the call
+unusable, except for the page parameter, which stands for the first page.
+
+The page parameter is found in the body by name (page, pageNo, pageIndex, curPage,
+currentPage, p …, one level of nesting too), or an offset (start, offset, from …) that
+moves by the body's page size. Not read: bodies built by statements (`var d = {};
+d.page = 1`), FormData, GraphQL, calls in external script files (those are left to
+the browser, crawler/browser.py).
+Examples: tests/test_spider_discovery.py (post_* cases), sandbox feature post_json_list.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urljoin
+
+from crawler import discovery
+from crawler.pages import jsonapi
+
+# Where a POST call starts; the arguments are read from the bracket that follows.
+CALL_HEAD = re.compile(r"""(?<![\w$])(?:\$|jQuery)\.(ajax|post)\s*\(|(?<![\w$.])(fetch)\s*\("""
+                       r"""|(?<![\w$.])(axios)(?:\.(post|request))?\s*\(|\.open\s*\(\s*['"](POST)['"]\s*,""", re.I)
+SEND = re.compile(r"\.send\s*\(")
+SET_HEADER = re.compile(r"""setRequestHeader\s*\(\s*['"]content-type['"]\s*,\s*['"]([^'"]+)['"]""", re.I)
+MAX_CALL_CHARS = 4000  # a call's arguments; more is a minified bundle, not a call to read
+MAX_CALLS = 200        # POST calls examined per page (bounded time on hostile scripts)
+XHR_SEND_CHARS = 1500  # between xhr.open and its send
+FORM = "application/x-www-form-urlencoded; charset=UTF-8"
+JSON_TYPE = "application/json"
+TEXT = "text/plain;charset=UTF-8"  # what fetch and XHR send a string body as, unless told
+PAGE_FIELD = re.compile(r"^(page|pageNo|page_no|pageNum|page_num|pageNumber|pageIndex|page_index|pageCurrent"
+                        r"|curPage|cur_page|currentPage|current_page|current|nowPage|pn|p|pager\.page)$", re.I)
+OFFSET_FIELD = re.compile(r"^(start|offset|from|startIndex|start_index|startRecord|startrecord|firstResult|skip)$",
+                          re.I)
+SIZE_FIELD = re.compile(r"^(pageSize|page_size|size|limit|rows|length|perPage|per_page|pageRows|count|ps)$", re.I)
+NAME = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+STRING = re.compile(r""""[^"\n]*"|'[^'\n]*'""")
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+OBJECT_ASSIGNMENT = re.compile(r"(?:^|(?<=[\s,{;(]))([A-Za-z_$][\w$]*+)\s*[:=]\s*\{")
+RELATIVE_URL = re.compile(r"^[\w./?=&%:-]+$")
+
+
+class Unreadable(ValueError):
+    """A body value that is not a simple literal (a function call, arithmetic …)."""
+
+
+@dataclass(frozen=True)
+class PostCall:
+    url: str
+    fields: dict          # the body's values (nested dicts for a nested JSON body)
+    json: bool            # True: the body is JSON text; False: a form string
+    content_type: str
+    page: tuple[str, ...] | None = None  # key path of the page parameter in `fields`
+    step: int = 1         # what one page adds to it (the page size for an offset)
+
+    def body(self, fields: dict | None = None) -> str:
+        return encode(self.fields if fields is None else fields, self.json)
+
+    def at(self, n: int) -> dict:
+        """The body's fields for the n-th page after the one the page declares (n = 0: it)."""
+        return with_page(self.fields, self.page, n * self.step)
+
+
+def encode(fields: dict, as_json: bool) -> str:
+    if as_json:  # as JSON.stringify writes it
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return urlencode([(k, _form_value(v)) for k, v in fields.items()])
+
+
+def _form_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "" if v is None else str(v)
+
+
+def decode(body: bytes | str, content_type: str) -> dict | None:
+    """The fields of a request body (as encode wrote it); None when it is neither JSON nor a form."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+    return dict(parse_qsl(text, keep_blank_values=True)) if "=" in text else None
+
+
+def page_path(fields: dict) -> tuple[tuple[str, ...], int] | None:
+    """(key path of the page parameter, step): a page number moves by 1, an offset by the size."""
+    for scope, prefix in ((fields, ()), *[(v, (k,)) for k, v in fields.items() if isinstance(v, dict)]):
+        for k in scope:
+            if PAGE_FIELD.match(k) and _is_int(scope[k]):
+                return (*prefix, k), 1
+        for k in scope:
+            if OFFSET_FIELD.match(k) and _is_int(scope[k]):
+                size = next((int(scope[s]) for s in scope if SIZE_FIELD.match(s) and _is_int(scope[s])), 0)
+                if size > 0:
+                    return (*prefix, k), size
+    return None
+
+
+def with_page(fields: dict, path: tuple[str, ...] | None, add: int) -> dict:
+    """A copy of `fields` with the value at `path` increased by `add` (its type kept)."""
+    if not path or not add:
+        return fields
+    out = dict(fields)
+    if len(path) > 1:
+        out[path[0]] = with_page(fields[path[0]], path[1:], add)
+        return out
+    value = fields[path[0]]
+    new = int(value) + add
+    out[path[0]] = new if isinstance(value, int) else str(new)
+    return out
+
+
+def _is_int(v) -> bool:
+    return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.isdigit())
+
+
+# --- reading JavaScript ------------------------------------------------------------
+
+def _span(text: str, start: int, open_ch: str = "(") -> str | None:
+    """The text inside the bracket opening at text[start] (strings and nesting respected)."""
+    close = {"(": ")", "{": "}", "[": "]"}
+    stack, i, end = [close[open_ch]], start + 1, min(len(text), start + MAX_CALL_CHARS)
+    while i < end:
+        ch = text[i]
+        if ch in "\"'`":
+            j = text.find(ch, i + 1)
+            while j != -1 and text[j - 1] == "\\":
+                j = text.find(ch, j + 1)
+            if j == -1 or j >= end:
+                return None
+            i = j
+        elif ch in close:
+            stack.append(close[ch])
+        elif ch in ")}]":
+            if ch != stack.pop():
+                return None
+            if not stack:
+                return text[start + 1:i]
+        i += 1
+    return None
+
+
+def _split(inner: str) -> list[str]:
+    """Top-level comma-separated parts of an argument list or object literal."""
+    parts, depth, cur, i = [], 0, [], 0
+    while i < len(inner):
+        ch = inner[i]
+        if ch in "\"'`":
+            j = inner.find(ch, i + 1)
+            while j != -1 and inner[j - 1] == "\\":
+                j = inner.find(ch, j + 1)
+            j = len(inner) - 1 if j == -1 else j
+            cur.append(inner[i:j + 1])
+            i = j + 1
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    if "".join(cur).strip():
+        parts.append("".join(cur).strip())
+    return parts
+
+
+def _object(inner: str, values: dict) -> dict:
+    """An object literal's members; values that are not simple raise Unreadable lazily
+    (kept as Unreadable instances, so options like success: function… do not spoil a call)."""
+    out = {}
+    for part in _split(inner):
+        m = re.match(r"""^(?:["']([^"']+)["']|([A-Za-z_$][\w$]*))\s*:\s*(.*)$""", part, re.S)
+        if not m:
+            continue
+        key = m.group(1) or m.group(2)
+        try:
+            out[key] = _value(m.group(3).strip(), values)
+        except Unreadable as exc:
+            out[key] = exc
+    return out
+
+
+def _value(expr: str, values: dict):
+    """A simple JavaScript value: string, number, boolean, object literal, JSON.stringify
+    of one, a name the page assigns, or a `+` concatenation of those."""
+    if expr.startswith("{") and expr.endswith("}"):
+        return _object(expr[1:-1], values)
+    m = re.match(r"^JSON\.stringify\s*\((.*)\)$", expr, re.S)
+    if m:
+        inner = _value(m.group(1).strip(), values)
+        if not isinstance(inner, dict):
+            raise Unreadable(expr)
+        return _Json(inner)
+    m = re.match(r"^(?:new\s+URLSearchParams|(?:Qs|qs|\$)\.(?:stringify|param))\s*\((.*)\)$", expr, re.S)
+    if m:
+        inner = _value(m.group(1).strip(), values)
+        if not isinstance(inner, dict):
+            raise Unreadable(expr)
+        return _Form(inner)
+    if expr in ("true", "false"):
+        return expr == "true"
+    if expr == "null":
+        return None
+    if NUMBER.fullmatch(expr):
+        return int(expr) if "." not in expr else float(expr)
+    if STRING.fullmatch(expr):
+        return expr[1:-1]
+    if NAME.fullmatch(expr):
+        short = expr.rsplit(".", 1)[-1]
+        if isinstance(values.get(short), _Source):  # var params = {…}; a name never expands into itself
+            return _object(values[short], {k: v for k, v in values.items() if k != short})
+        if short in values:
+            return values[short]
+        raise _Name(short)
+    if jsonapi.CONCAT.fullmatch(expr):
+        text = jsonapi._evaluate(expr, {k: _form_value(v) for k, v in values.items()})
+        if text is not None:
+            return text
+    raise Unreadable(expr)
+
+
+class _Name(Unreadable):
+    """A name the page never gives a literal (a function parameter: maybe the page number)."""
+
+
+class _Json(dict):
+    """A JSON.stringify(…) body."""
+
+
+class _Form(dict):
+    """A URLSearchParams / qs.stringify body: a form."""
+
+
+class _Source(str):
+    """The text inside an object literal a name is given (`var params = {…}`), read when used."""
+
+
+def _values(scripts: str) -> dict:
+    """The literal each name is first given on the page (numbers as numbers), and the
+    object literals names are given (`var params = {pageNo: 1}`, Vue's `queryParams: {…}`)."""
+    out: dict = {}
+    for m in jsonapi.ASSIGNMENT.finditer(scripts):
+        out.setdefault(m.group(1), int(m.group(4)) if m.group(4) is not None else (m.group(2) or m.group(3) or ""))
+    for i, m in enumerate(OBJECT_ASSIGNMENT.finditer(scripts)):
+        if i >= MAX_CALLS:
+            break
+        inner = _span(scripts, m.end() - 1, "{")
+        if inner is not None:
+            out.setdefault(m.group(1), _Source(inner))
+    return out
+
+
+def _fields(body: dict) -> dict | None:
+    """The body's simple fields; None when one that matters is unreadable. A name that is
+    not assigned stands for the first page where the key is a page or offset parameter."""
+    out = {}
+    for k, v in body.items():
+        if isinstance(v, _Name) and (PAGE_FIELD.match(k) or OFFSET_FIELD.match(k)):
+            out[k] = 0 if OFFSET_FIELD.match(k) else 1
+        elif isinstance(v, Unreadable):
+            return None
+        elif isinstance(v, dict):
+            inner = _fields(v)
+            if inner is None:
+                return None
+            out[k] = inner
+        else:
+            out[k] = v
+    return out
+
+
+def _header(options: dict) -> str | None:
+    headers = options.get("headers")
+    if isinstance(headers, dict):
+        for k, v in headers.items():
+            if k.lower() == "content-type" and isinstance(v, str):
+                return v
+    v = options.get("contentType")
+    return v if isinstance(v, str) else None
+
+
+def _call(kind: str, args: list[str], values: dict, after: str) -> PostCall | None:
+    """The POST a call sends, or None (a GET, or a body this reader cannot know)."""
+    def val(expr):
+        try:
+            return _value(expr, values)
+        except Unreadable:
+            return None
+
+    if kind == "xhr":
+        url, body = val(args[0]) if args else None, None
+        send = SEND.search(after, 0, XHR_SEND_CHARS)
+        if send:
+            inner = _span(after, send.end() - 1)
+            body = val(inner.strip()) if inner and inner.strip() else None
+        header = SET_HEADER.search(after, 0, send.start() if send else XHR_SEND_CHARS)
+        return _make(url, body, header.group(1) if header else None, style="xhr")
+    first = val(args[0]) if args else None
+    options = first if isinstance(first, dict) else (val(args[1]) if len(args) > 1 else None)
+    options = options if isinstance(options, dict) else {}
+    if kind == "ajax":  # $.ajax({url, type, data, contentType}) or $.ajax(url, {…})
+        url = first if isinstance(first, str) else options.get("url")
+        method = options.get("type") or options.get("method") or "GET"
+        if not isinstance(method, str) or method.upper() != "POST":
+            return None
+        return _make(url, options.get("data"), _header(options), style="jquery")
+    if kind == "post":  # $.post(url, data, success, dataType) or $.post({url, data})
+        if isinstance(first, dict):
+            return _make(first.get("url"), first.get("data"), _header(first), style="jquery")
+        return _make(first, val(args[1]) if len(args) > 1 else None, None, style="jquery")
+    if kind == "fetch":
+        method = options.get("method")
+        if not isinstance(method, str) or method.upper() != "POST":
+            return None
+        return _make(first, options.get("body"), _header(options), style="fetch")
+    # axios.post(url, data, config); axios({method, url, data}); axios.request({…})
+    if kind == "axios.post":
+        config = val(args[2]) if len(args) > 2 else None
+        return _make(first, val(args[1]) if len(args) > 1 else None,
+                     _header(config) if isinstance(config, dict) else None, style="axios")
+    method = options.get("method")
+    if not isinstance(method, str) or method.upper() != "POST":
+        return None
+    return _make(options.get("url"), options.get("data"), _header(options), style="axios")
+
+
+def _make(url, body, header: str | None, *, style: str) -> PostCall | None:
+    """The request a call style sends for this body: jQuery sends an object as a form,
+    axios as JSON, fetch and XHR send only strings (a plain object is no body for them);
+    a string goes as it is, typed by the call's header or the style's default."""
+    if not isinstance(url, str) or not url.strip() or not RELATIVE_URL.match(url.strip()):
+        return None
+    string_type = {"jquery": FORM, "axios": FORM}.get(style, TEXT)
+    if isinstance(body, _Json):
+        fields, as_json, default = _fields(body), True, JSON_TYPE if style == "axios" else string_type
+    elif isinstance(body, _Form):
+        fields, as_json, default = _fields(body), False, FORM
+    elif isinstance(body, dict) and style in ("jquery", "axios"):
+        fields, as_json, default = _fields(body), style == "axios", JSON_TYPE if style == "axios" else FORM
+    elif isinstance(body, str):  # a form string: "page=1&channel=x"
+        fields, as_json, default = dict(parse_qsl(body, keep_blank_values=True)) if "=" in body else None, False, \
+            string_type
+    elif body is None:
+        fields, as_json, default = {}, False, FORM
+    else:
+        return None
+    if fields is None:
+        return None
+    found = page_path(fields)
+    path, step = found if found else (None, 1)
+    return PostCall(url.strip(), fields, as_json, header or default, path, step)
+
+
+def post_calls(scripts: str, base: str) -> list[PostCall]:
+    """The POST calls of a page's scripts whose URL and body are known, URLs made absolute."""
+    out, seen, values = [], set(), None
+    for i, m in enumerate(CALL_HEAD.finditer(scripts)):
+        if i >= MAX_CALLS:
+            break
+        if values is None:
+            values = _values(scripts)
+        kind = "xhr" if m.group(5) else (m.group(1) or m.group(2) or "axios").lower()
+        if kind == "axios" and (m.group(4) or "").lower() == "post":
+            kind = "axios.post"
+        if kind == "xhr":
+            inner = _span(scripts, m.start() + m.group(0).index("("))
+            args = _split(inner)[1:] if inner else []
+        else:
+            inner = _span(scripts, m.end() - 1)
+            args = _split(inner) if inner is not None else []
+        if not args:
+            continue
+        call = _call(kind, args, values, scripts[m.end():m.end() + XHR_SEND_CHARS])
+        if call is None:
+            continue
+        call = PostCall(urljoin(base, call.url), call.fields, call.json, call.content_type, call.page, call.step)
+        key = (call.url, call.body())
+        if discovery.is_skipped(call.url) or key in seen:
+            continue
+        seen.add(key)
+        out.append(call)
+    return out
