@@ -58,7 +58,7 @@ JS_ONLY = (*JS_LISTS, "t-gkmlpt-bundle")  # sites only a browser reads
 POST_SITES: tuple[SiteSpec, ...] = (
     SiteSpec("t-post-ajax", "static", (_b("驻马店市人民政府", "city", "4117"), _b("驻马店市财政局", "department", "4117")),
              page_size=4, features=("post_json_list:ajax", "more_decoys")),
-    SiteSpec("t-post-jqpost", "static", (_b("济源市人民政府", "city", "4190"),), page_size=3,
+    SiteSpec("t-post-jqpost", "static", (_b("商丘市教育局", "department", "4114"),), page_size=3,
              features=("post_json_list:post", *FILES)),
     SiteSpec("t-post-fetch", "static", (_b("郑州市人民政府", "city", "4101"),), page_size=5,
              features=("post_json_list:fetch", "more_decoys")),

@@ -307,11 +307,11 @@ def _header(options: dict) -> str | None:
 
 def _call(kind: str, args: list[str], values: dict, after: str) -> PostCall | None:
     """The POST a call sends, or None (a GET, or a body this reader cannot know)."""
-    def val(expr):
+    def val(expr):  # an unreadable argument stays one (it is no missing argument)
         try:
             return _value(expr, values)
-        except Unreadable:
-            return None
+        except Unreadable as exc:
+            return exc
 
     if kind == "xhr":
         url, body = val(args[0]) if args else None, None
