@@ -11,6 +11,8 @@ mechanism must not depend on:
   fetch    fetch(…, {method})    JSON.stringify        pageIndex (0-based) data.data.records    totalPage
   axios    axios.post(url, obj)  JSON                  page.current        rows (top level)     total only
   xhr      xhr.open/send         form string (concat)  start + limit       a bare array         none (chain)
+  bundle   $.ajax in an external script (/js/xxgk-list.js) reading the page's inline
+           window.pageConfig; a jquery.min.js beside it; answers as ajax does
 
 The server checks what a real one checks: the method (405), the Content-Type the
 endpoint reads (415), the channel (400), and pages by the body's own field.
@@ -24,10 +26,23 @@ from urllib.parse import parse_qsl
 from sandbox import render_html, response
 from sandbox.cms import paginate
 
-VARIANTS = ("ajax", "post", "fetch", "axios", "xhr")
-ENDPOINTS = {"ajax": "/api/xxgk/list", "post": "/gkml/queryList.do", "fetch": "/open/api/docs/page",
+VARIANTS = ("ajax", "post", "fetch", "axios", "xhr", "bundle")
+ENDPOINTS = {"ajax": "/api/xxgk/list", "bundle": "/api/xxgk/list", "post": "/gkml/queryList.do", "fetch": "/open/api/docs/page",
              "axios": "/prod-api/info/list", "xhr": "/xxgk/listJson.do"}
 JSON_BODY = ("fetch", "axios")
+BUNDLE = "/js/xxgk-list.js"
+LIBRARY = "/js/jquery.min.js"
+BUNDLE_JS = """(function ($) {
+  var cfg = window.pageConfig;
+  function loadPage(n) {
+    $.ajax({ url: "/api/xxgk/list", type: "post", dataType: "json",
+             data: { channelId: cfg.channelId, pageNo: n, pageSize: cfg.pageSize },
+             success: function (res) { $("#list").html(res.data.list.map(function (d) {
+               return "<li><a href='" + d.url + "'>" + d.title + "</a></li>"; }).join("")); } });
+  }
+  $(function () { loadPage(1); });
+})(jQuery);
+"""
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -80,8 +95,13 @@ fetchRows(0);"""
 
 
 def listing_routes(site, column, v: str) -> dict:
-    shell = (f'<div id="app"><ul id="list"></ul><div id="pager"></div></div>\n'
-             f"<script>\n{_script(v, column, site.spec.page_size)}\n</script>")
+    if v == "bundle":
+        script = (f'<script>window.pageConfig = {{channelId: {column.number}, pageSize: {site.spec.page_size}}};'
+                  f'</script>\n<script src="{LIBRARY}"></script>\n<script src="{BUNDLE}"></script>')
+    else:
+        script = f"<script>\n{_script(v, column, site.spec.page_size)}\n</script>"
+    shell = f'<div id="app"><ul id="list"></ul><div id="pager"></div></div>\n{script}'
+
     return {column.path: lambda: render_html.listing(site, column, shell, "")}
 
 
@@ -123,8 +143,12 @@ def _column(v: str, site, fields: dict):
 
 
 def api(site, request, v: str) -> response.Response | None:
+    if v == "bundle" and request.path in (BUNDLE, LIBRARY):
+        body = BUNDLE_JS if request.path == BUNDLE else "/*! jQuery v1.12.4 | (c) jQuery Foundation */"
+        return response.Response(body=body.encode(), content_type="application/javascript; charset=utf-8")
     if request.path != ENDPOINTS[v]:
         return None
+    v = "ajax" if v == "bundle" else v  # the same endpoint, called from another script
     if request.method != "POST":
         return response.Response(status=405, body=b'{"code":405,"msg":"Request method \'GET\' not supported"}',
                                  content_type="application/json;charset=UTF-8", headers=[("Allow", "POST")])

@@ -51,7 +51,9 @@ SITES: tuple[SiteSpec, ...] = (
              features=("gkmlpt:bundle",)),
 )
 JS_LISTS = ("t-js-inline", "t-js-xhr")
-JS_ONLY = (*JS_LISTS, "t-gkmlpt-bundle")  # sites only a browser reads
+# sites whose HTML lists nothing: the browser renders them all; the bundle's API is also
+# read from its external script (crawler/spiders/jsonapi.py), so only JS_LISTS need a browser
+JS_ONLY = (*JS_LISTS, "t-gkmlpt-bundle")
 
 # Columns filled only through a POSTed JSON API (sandbox/post_api.py), one call style each;
 # two bodies on some (a second column, bmndbg, with its own channel).
@@ -66,4 +68,6 @@ POST_SITES: tuple[SiteSpec, ...] = (
              page_size=4, features=("post_json_list:axios", *FILES)),
     SiteSpec("t-post-xhr", "static", (_b("新郑市人民政府", "county", "410184"),), page_size=3,
              features=("post_json_list:xhr", "more_decoys")),
+    SiteSpec("t-post-bundle", "static", (_b("荥阳市人民政府", "county", "410182"),), page_size=4,
+             features=("post_json_list:bundle", *FILES)),
 )

@@ -1,7 +1,7 @@
 """A real crawl of sites whose report columns are filled only through a POSTed JSON API
 (sandbox feature post_json_list, tests/discovery_world.py POST_SITES): $.ajax, $.post,
 fetch, axios and XHR calls, form and JSON bodies, page numbers and offsets, records
-at different depths. The endpoints answer 405 to GET, so only the POST path works.
+at different depths, and a call only in the page's external script. The endpoints answer 405 to GET, so only the POST path works.
 
 Every expected report archived and nothing else, each with its true year,
 organization and level and every cell equal to the ground truth; every page POSTed
@@ -83,5 +83,8 @@ def test_every_page_posted_once_and_no_get_of_the_endpoint(sandbox, crawled):
         assert all(r[3] == 200 for r in posts), site.slug
         # a counted listing fans out from page 1; a chained one asks once past its end
         assert len(posts) == pages + (len(site.registered_columns) if v in CHAINED else 0), (site.slug, len(posts))
+        if v == "bundle":  # its own script read once per column page, the library never
+            scripts = [r for r in log if r[0] == site.slug and r[2] in (post_api.BUNDLE, post_api.LIBRARY)]
+            assert scripts == [(site.slug, "GET", post_api.BUNDLE, 200)] * len(site.registered_columns)
     errors = q(db, "SELECT count(*) FROM crawl_runs WHERE stats LIKE '%405%'")[0][0]
     assert errors == 0

@@ -207,3 +207,26 @@ def test_hostile_scripts_are_read_in_bounded_time():
     started = time.monotonic()
     post_calls("\n".join(parts), BASE)
     assert time.monotonic() - started < 60  # bounded: MAX_CALLS calls of MAX_CALL_CHARS each
+
+
+# --- calls in the page's own external scripts -------------------------------------------
+
+def test_external_scripts_are_read_with_the_pages_configuration():
+    from sandbox.cms.gkmlpt import BUNDLE_JS
+    from sandbox.post_api import BUNDLE_JS as POST_BUNDLE
+
+    html = ('<div id="app"></div><script>window.pageConfig = {channelId: 1102, pageSize: 6};'
+            ' window._CONFIG = {SID: "1958", CAT_ID: 1101};</script>'
+            '<script src="/js/jquery-1.12.4.min.js"></script><script src="https://cdn.x.cn/vue.js"></script>'
+            '<script src="js/analytics.js"></script><script src="/js/xxgk-list.js?v=3"></script>'
+            '<script src="/gkmlpt/static/js/gkmlpt.bundle.js"></script>')
+    follows = jsonapi.script_follows(HtmlPage(html, BASE))
+    assert [f.url for f in follows] == ["http://h/js/xxgk-list.js?v=3", "http://h/gkmlpt/static/js/gkmlpt.bundle.js"]
+    assert {f.role for f in follows} == {"script"}
+    meta = dict(follows[0].meta)
+    (post,) = jsonapi.follow_script(POST_BUNDLE, meta)
+    assert (post.url, post.method, post.body) == ("http://h/api/xxgk/list", "POST", "channelId=1102&pageNo=1&pageSize=6")
+    (get,) = jsonapi.follow_script(BUNDLE_JS, meta)  # a GET API the bundle assembles from the page's _CONFIG
+    assert (get.url, get.method) == ("http://h/gkmlpt/api/all/1101?page=1&sid=1958", "GET")
+    assert jsonapi.follow_script("console.log('nothing here');", meta) == []
+

@@ -194,6 +194,10 @@ class HtmlPage:
     def scripts(self) -> str:
         return "\n".join(self._select("script::text"))
 
+    def script_sources(self) -> list[str]:
+        """The URLs of the page's external scripts, in order."""
+        return [_absolute(self.base, src.strip()) for src in self._select("script[src]::attr(src)") if src.strip()]
+
     def frames(self) -> list[Link]:
         """Pages shown in <iframe>/<frame>: an old portal's column often holds its
         listing in one (documents in frames are `embedded`'s)."""

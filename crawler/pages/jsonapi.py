@@ -54,8 +54,9 @@ MAX_PAGES = 500
 NOT_API = (".html", ".htm", ".shtml")
 
 
-def api_urls(html_text: str, sel, url: str) -> list[str]:
-    """API endpoints a column page declares (attributes first, then script literals)."""
+def api_urls(html_text: str, sel, url: str, scripts: str | None = None) -> list[str]:
+    """API endpoints a column page declares (attributes first, then script literals);
+    `scripts`: the text to read instead of the page's inline scripts (an external one's)."""
     found = []
     for attr in API_ATTRS:
         for el in sel.css(f"[{attr}]"):
@@ -67,7 +68,8 @@ def api_urls(html_text: str, sel, url: str) -> list[str]:
             if params and "?" not in api:
                 api += "?" + urlencode(params)
             found.append(api)
-    scripts = "\n".join(sel.css("script::text").getall())
+    if scripts is None:
+        scripts = "\n".join(sel.css("script::text").getall())
     # Literals ending in "=" are concatenated with variables in the script: unusable as they stand.
     # (and literals a `+` continues are the head of an assembled URL, see assembled_urls)
     found += [m.group(1) for m in API_LITERAL.finditer(scripts)

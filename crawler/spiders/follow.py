@@ -10,6 +10,7 @@ Roles:
   api         a JSON listing endpoint
   proxy       a Hanweb dataproxy.jsp window
   rendered    a column page to render in the browser (crawler/browser.py)
+  script      a column page's external script, read for the APIs it calls
 A pager may be a form POST: `formdata` holds its fields (and `method`). A POSTed
 API carries its `body` as the page's script sends it, with its `headers` (Content-Type).
 `meta` adds request meta (pager bookkeeping: which page of which pager).
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("nav", "pager", "item", "attachment", "api", "proxy", "rendered")
+ROLES = ("nav", "pager", "item", "attachment", "api", "proxy", "rendered", "script")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Columns rendered from a JSON listing API, called with GET or POST.
 
-A GET API's other pages are URLs (JsonListing.page_urls). A POST API's are bodies:
+The API may be named in the page's inline scripts or, when the page's HTML lists
+nothing, in its own external scripts (fetched as role `script`, read with the page's
+inline configuration). A GET API's other pages are URLs (JsonListing.page_urls). A POST API's are bodies:
 the page parameter found in the body (crawler/pages/postapi.py) is moved one page
 (or one page size, for an offset) at a time. Page 1 fans out to every page when
 the JSON states a count; without one each page asks for the next only while it
@@ -9,6 +11,11 @@ crawler/spiders/pagers.py), and never beyond MAX_PAGES.
 """
 
 from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from parsel import Selector
 
 from crawler.pages.base import SelectorCountError
 from crawler.pages.html import HtmlPage
@@ -20,17 +27,48 @@ from crawler.spiders.follow import Follow
 # Request meta of a POST page: which page after the declared one, the records of the
 # page before, and whether page 1 asked for every page already.
 PAGE_KEY, PREVIOUS_KEY, FANNED_KEY = "post_page", "post_previous", "post_fanned"
+# External scripts: the page that loads them and its inline scripts (request meta), how
+# many per page, how much of the page's and of each script's text is read.
+SCRIPT_PAGE, SCRIPT_INLINE = "script_page", "script_inline"
+MAX_SCRIPTS, INLINE_CHARS, SCRIPT_CHARS = 6, 20_000, 2_000_000
+# File names of libraries, analytics and widgets: they call no site's list API.
+LIBRARY = re.compile(r"jquery|vue|react|axios|layui|layer|bootstrap|echarts|swiper|polyfill|html5shiv|respond"
+                     r"|pdf(?:\.worker)?\.js|qrcode|moment|lodash|require|zepto|element|ueditor|superslide"
+                     r"|jweixin|share|analytics|cnzz|tongji|jiathis|\bhm\.js|wza|aria|\.min\.js$", re.I)
+EMPTY = Selector(text="<html></html>")
 ACCEPT = "application/json, text/javascript, */*; q=0.01"  # what jQuery asks a JSON API for
 
 
 def follow(page: HtmlPage, text: str) -> list[Follow]:
-    calls = post_calls(page.scripts(), page.url)
+    return _apis(api_urls(text, page.sel, page.url), post_calls(page.scripts(), page.url))
+
+
+def _apis(gets: list[str], calls: list) -> list[Follow]:
     posted = {c.url for c in calls}
     # A POST endpoint's URL is no GET API (it answers 405), nor is the base it is joined
     # to (var API_BASE = "/api"; url: API_BASE + "/list").
-    out = [Follow(u, "api") for u in api_urls(text, page.sel, page.url)
-           if not any(p == u or p.startswith(u.rstrip("/") + "/") for p in posted)]
+    out = [Follow(u, "api") for u in gets if not any(p == u or p.startswith(u.rstrip("/") + "/") for p in posted)]
     return out + [_post(c.url, c.body(), c.content_type, ((PAGE_KEY, 0),)) for c in calls]
+
+
+def script_follows(page: HtmlPage) -> list[Follow]:
+    """The page's own external scripts (not libraries), to read for the APIs they call: asked
+    for when the page's HTML lists nothing. Each carries the page's URL (the scripts' URLs
+    resolve against it) and inline scripts (the configuration their calls read)."""
+    meta = ((SCRIPT_PAGE, page.url), (SCRIPT_INLINE, page.scripts()[:INLINE_CHARS]))
+    out = []
+    for src in page.script_sources():
+        name = urlsplit(src).path.rsplit("/", 1)[-1]
+        if not LIBRARY.search(name) and src not in {f.url for f in out}:
+            out.append(Follow(src, "script", meta=meta))
+    return out[:MAX_SCRIPTS]
+
+
+def follow_script(text: str, meta: dict) -> list[Follow]:
+    """APIs an external script calls, GET or POST, with the values its page assigns."""
+    page_url = meta[SCRIPT_PAGE]
+    scripts = (meta.get(SCRIPT_INLINE) or "") + "\n" + text[:SCRIPT_CHARS]
+    return _apis(api_urls("", EMPTY, page_url, scripts=scripts), post_calls(scripts, page_url))
 
 
 def _post(url: str, body: str, content_type: str, meta: tuple) -> Follow:

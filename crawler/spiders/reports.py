@@ -38,7 +38,7 @@ NAV_MAX_HOPS = 4
 MAX_PAGER_CHAIN = 300
 # Columns before portals, files before pages: reports are reached early, so a
 # crawl stopped half-way has archived something useful.
-PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "pager": 10, "sites": 5,
+PRIORITY = {"column": 30, "attachment": 25, "item": 20, "proxy": 15, "api": 15, "script": 15, "pager": 10, "sites": 5,
             "rendered": 5, "nav": 0}
 # Files a report page may offer (a report with its tables as separate files, a few
 # formats of each); more is not a report's page.
@@ -145,6 +145,8 @@ class ReportsSpider(scrapy.Spider):
         if f.body is not None:  # a POSTed JSON API: the body as the page's script sends it
             return scrapy.Request(f.url, method=f.method, body=f.body.encode("utf-8"), headers=dict(f.headers),
                                   **kwargs)
+        if f.role == "script":  # read once per page that loads it: each page's configuration differs
+            kwargs["dont_filter"] = True
         if f.role == "rendered":  # the same URL again, through the browser (crawler/browser.py)
             kwargs["dont_filter"] = True
         return scrapy.Request(f.url, **kwargs)
@@ -201,6 +203,10 @@ class ReportsSpider(scrapy.Spider):
         if role == "proxy":
             yield from self._follow(hanweb.follow_proxy(response.text, response.url), response, site)
             return
+        if role == "script":
+            text = response.body.decode(getattr(response, "encoding", None) or "utf-8", "replace")
+            yield from self._follow(jsonapi.follow_script(text, meta), response, site)
+            return
         if role == "api":
             yield from self._follow(jsonapi.follow_json(response.text, response.url, response.request), response, site)
             return
@@ -235,6 +241,7 @@ class ReportsSpider(scrapy.Spider):
             follows += jsonapi.follow(page, response.text)
             follows += pagers.follow(page, response) + browser.json_follows(response)
             if role in RENDERED_ROLES and not any(_lists_something(f) for f in follows):
+                follows += jsonapi.script_follows(page)  # the page's own scripts may name its API
                 follows += browser.follow(page, response, self, site)
             if role == "column" and not any(f.role != "nav" for f in follows):
                 # A registered column with nothing in it: a redesign the page classes do not know.
