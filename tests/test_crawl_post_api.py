@@ -9,13 +9,17 @@ once (none dropped as a duplicate, none fetched twice), no GET of an endpoint.""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+from nianbao.commands.crawl import default_jobdir
 from sandbox import post_api, server, world
 from sandbox.cms import paginate
 from tests.crawl_support import FAST, archived_cells, q, record_cells
@@ -71,20 +75,70 @@ def test_year_organization_level_and_cells_equal_ground_truth(sandbox, crawled):
     assert wrong == []
 
 
+def _posted_pages(site) -> int:
+    """The POSTs a correct crawl sends to the site's endpoint."""
+    v = site.features[0].split(":")[1]
+    pages = sum(len(paginate(c.entries, site.spec.page_size)) for c in site.registered_columns)
+    # a counted listing fans out from page 1; a chained one asks once past its end
+    return pages + (len(site.registered_columns) if v in CHAINED else 0)
+
+
 def test_every_page_posted_once_and_no_get_of_the_endpoint(sandbox, crawled):
     db, _ = crawled
     log = list(sandbox.requests)
     for site in sandbox.world.sites:
         v = site.features[0].split(":")[1]
         endpoint = post_api.ENDPOINTS[v]
-        pages = sum(len(paginate(c.entries, site.spec.page_size)) for c in site.registered_columns)
         posts = [r for r in log if r[0] == site.slug and r[2] == endpoint]
         assert {r[1] for r in posts} == {"POST"}, site.slug
         assert all(r[3] == 200 for r in posts), site.slug
-        # a counted listing fans out from page 1; a chained one asks once past its end
-        assert len(posts) == pages + (len(site.registered_columns) if v in CHAINED else 0), (site.slug, len(posts))
+        assert len(posts) == _posted_pages(site), (site.slug, len(posts))
         if v == "bundle":  # its own script read once per column page, the library never
             scripts = [r for r in log if r[0] == site.slug and r[2] in (post_api.BUNDLE, post_api.LIBRARY)]
             assert scripts == [(site.slug, "GET", post_api.BUNDLE, 200)] * len(site.registered_columns)
     errors = q(db, "SELECT count(*) FROM crawl_runs WHERE stats LIKE '%405%'")[0][0]
     assert errors == 0
+
+
+def test_stopped_and_resumed_crawl_posts_every_page_once(sandbox, crawled, tmp_path):
+    """Ctrl-C part way, then the same command: the JOBDIR's queued POST pages keep their
+    bodies, the dupefilter knows the ones sent, so across both runs each page is POSTed
+    once and the archive is the same as an uninterrupted crawl's."""
+    registry = tmp_path / "registry.yml"
+    registry.write_text(yaml.safe_dump({"sites": world.registry_entries(sandbox)}, allow_unicode=True),
+                        encoding="utf-8")
+    db = tmp_path / "a.db"
+    cmd = [sys.executable, "-m", "nianbao", "crawl", "--province", "henan", "--registry", str(registry),
+           "--db", str(db), *FAST, "-s", "NIANBAO_BROWSER=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+           "--progress", "0"]
+    sandbox.requests.clear()
+    returncode, err = _interrupt_after_posts(cmd, sandbox, 4)
+    assert returncode == 1, err[-2000:]
+    assert default_jobdir(db, "henan").is_dir()
+    first = len([r for r in sandbox.requests if r[1] == "POST"])
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "resuming" in again.stderr
+    log = list(sandbox.requests)
+    assert 0 < first < len([r for r in log if r[1] == "POST"])  # stopped with POST pages still to send
+    for site in sandbox.world.sites:
+        endpoint = post_api.ENDPOINTS[site.features[0].split(":")[1]]
+        posts = [r for r in log if r[0] == site.slug and r[2] == endpoint]
+        assert len(posts) == _posted_pages(site), (site.slug, len(posts))
+    full, _ = crawled
+    assert q(db, "SELECT source_url, year, organization FROM reports ORDER BY source_url") == \
+        q(full, "SELECT source_url, year, organization FROM reports ORDER BY source_url")
+
+
+def _interrupt_after_posts(cmd: list[str], sandbox, posts: int, timeout: float = 120):
+    """Run a crawl and press Ctrl-C once the sandbox has answered `posts` POSTs (the
+    chained listings then have pages left: each asks for the next after its answer)."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if sum(1 for r in list(sandbox.requests) if r[1] == "POST") >= posts:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGINT)
+    _out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, err
