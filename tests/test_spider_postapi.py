@@ -230,3 +230,16 @@ def test_external_scripts_are_read_with_the_pages_configuration():
     assert (get.url, get.method) == ("http://h/gkmlpt/api/all/1101?page=1&sid=1958", "GET")
     assert jsonapi.follow_script("console.log('nothing here');", meta) == []
 
+
+
+def test_jquery_calls_are_marked_as_xhr_on_every_page():
+    html = ("<script>$.post('/api/list', {ch: 'nb', pageNo: 1}); "
+            "fetch('/api/docs', {method: 'POST', body: JSON.stringify({pageNo: 1})});</script>")
+    jq, fe = jsonapi.follow(HtmlPage(html, BASE), html)
+    assert dict(jq.headers) == {"Content-Type": FORM, "X-Requested-With": "XMLHttpRequest",
+                                "Accept": jsonapi.ACCEPT}
+    assert dict(fe.headers) == {"Content-Type": TEXT, "Accept": jsonapi.ACCEPT}
+    request = scrapy.Request(jq.url, method="POST", body=jq.body, headers={**dict(jq.headers), "Referer": BASE},
+                             meta=dict(jq.meta))
+    (nxt,) = _next(_records(range(2)), request)
+    assert dict(nxt.headers) == dict(jq.headers) and nxt.body == "ch=nb&pageNo=2"  # no Referer carried over

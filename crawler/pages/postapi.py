@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode, urljoin
 
 from crawler import discovery
@@ -45,6 +45,7 @@ MAX_CALLS = 200        # POST calls examined per page (bounded time on hostile s
 XHR_SEND_CHARS = 1500  # between xhr.open and its send
 FORM = "application/x-www-form-urlencoded; charset=UTF-8"
 JSON_TYPE = "application/json"
+XRW = ("X-Requested-With", "XMLHttpRequest")
 TEXT = "text/plain;charset=UTF-8"  # what fetch and XHR send a string body as, unless told
 PAGE_FIELD = re.compile(r"^(page|pageNo|page_no|pageNum|page_num|pageNumber|pageIndex|page_index|pageCurrent"
                         r"|curPage|cur_page|currentPage|current_page|current|nowPage|pn|p|pager\.page)$", re.I)
@@ -70,6 +71,10 @@ class PostCall:
     content_type: str
     page: tuple[str, ...] | None = None  # key path of the page parameter in `fields`
     step: int = 1         # what one page adds to it (the page size for an offset)
+    xhr_header: bool = False  # jQuery marks its calls X-Requested-With: XMLHttpRequest (servers check it)
+
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        return (("Content-Type", self.content_type),) + ((XRW,) if self.xhr_header else ())
 
     def body(self, fields: dict | None = None) -> str:
         return encode(self.fields if fields is None else fields, self.json)
@@ -91,7 +96,7 @@ def _form_value(v) -> str:
     return "" if v is None else str(v)
 
 
-def decode(body: bytes | str, content_type: str) -> dict | None:
+def decode(body: bytes | str) -> dict | None:
     """The fields of a request body (as encode wrote it); None when it is neither JSON nor a form."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     stripped = text.strip()
@@ -138,20 +143,37 @@ def _is_int(v) -> bool:
 
 # --- reading JavaScript ------------------------------------------------------------
 
+def _skip(text: str, i: int, end: int) -> int | None:
+    """The index after the string or comment starting at text[i]; -1 when it does not end
+    before `end`; None when none starts there."""
+    ch = text[i]
+    if ch in "\"'`":
+        j = text.find(ch, i + 1, end)
+        while j != -1 and text[j - 1] == "\\":
+            j = text.find(ch, j + 1, end)
+        return -1 if j == -1 else j + 1
+    if ch == "/" and text.startswith("//", i):
+        j = text.find("\n", i, end)
+        return end if j == -1 else j + 1
+    if ch == "/" and text.startswith("/*", i):
+        j = text.find("*/", i + 2, end)
+        return -1 if j == -1 else j + 2
+    return None
+
+
 def _span(text: str, start: int, open_ch: str = "(") -> str | None:
-    """The text inside the bracket opening at text[start] (strings and nesting respected)."""
+    """The text inside the bracket opening at text[start] (strings, comments and nesting respected)."""
     close = {"(": ")", "{": "}", "[": "]"}
     stack, i, end = [close[open_ch]], start + 1, min(len(text), start + MAX_CALL_CHARS)
     while i < end:
-        ch = text[i]
-        if ch in "\"'`":
-            j = text.find(ch, i + 1)
-            while j != -1 and text[j - 1] == "\\":
-                j = text.find(ch, j + 1)
-            if j == -1 or j >= end:
+        skipped = _skip(text, i, end)
+        if skipped is not None:
+            if skipped == -1:
                 return None
-            i = j
-        elif ch in close:
+            i = skipped
+            continue
+        ch = text[i]
+        if ch in close:
             stack.append(close[ch])
         elif ch in ")}]":
             if ch != stack.pop():
@@ -163,18 +185,17 @@ def _span(text: str, start: int, open_ch: str = "(") -> str | None:
 
 
 def _split(inner: str) -> list[str]:
-    """Top-level comma-separated parts of an argument list or object literal."""
-    parts, depth, cur, i = [], 0, [], 0
-    while i < len(inner):
-        ch = inner[i]
-        if ch in "\"'`":
-            j = inner.find(ch, i + 1)
-            while j != -1 and inner[j - 1] == "\\":
-                j = inner.find(ch, j + 1)
-            j = len(inner) - 1 if j == -1 else j
-            cur.append(inner[i:j + 1])
-            i = j + 1
+    """Top-level comma-separated parts of an argument list or object literal, comments left out."""
+    parts, depth, cur, i, end = [], 0, [], 0, len(inner)
+    while i < end:
+        skipped = _skip(inner, i, end)
+        if skipped is not None:
+            skipped = end if skipped == -1 else skipped
+            if inner[i] in "\"'`":
+                cur.append(inner[i:skipped])
+            i = skipped
             continue
+        ch = inner[i]
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
@@ -374,7 +395,7 @@ def _make(url, body, header: str | None, *, style: str) -> PostCall | None:
         return None
     found = page_path(fields)
     path, step = found if found else (None, 1)
-    return PostCall(url.strip(), fields, as_json, header or default, path, step)
+    return PostCall(url.strip(), fields, as_json, header or default, path, step, style == "jquery")
 
 
 def post_calls(scripts: str, base: str) -> list[PostCall]:
@@ -399,7 +420,7 @@ def post_calls(scripts: str, base: str) -> list[PostCall]:
         call = _call(kind, args, values, scripts[m.end():m.end() + XHR_SEND_CHARS])
         if call is None:
             continue
-        call = PostCall(urljoin(base, call.url), call.fields, call.json, call.content_type, call.page, call.step)
+        call = replace(call, url=urljoin(base, call.url))
         key = (call.url, call.body())
         if discovery.is_skipped(call.url) or key in seen:
             continue

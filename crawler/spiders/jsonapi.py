@@ -36,6 +36,7 @@ LIBRARY = re.compile(r"jquery|vue|react|axios|layui|layer|bootstrap|echarts|swip
                      r"|pdf(?:\.worker)?\.js|qrcode|moment|lodash|require|zepto|element|ueditor|superslide"
                      r"|jweixin|share|analytics|cnzz|tongji|jiathis|\bhm\.js|wza|aria|\.min\.js$", re.I)
 EMPTY = Selector(text="<html></html>")
+CALL_HEADERS = ("Content-Type", "X-Requested-With")
 ACCEPT = "application/json, text/javascript, */*; q=0.01"  # what jQuery asks a JSON API for
 
 
@@ -48,7 +49,7 @@ def _apis(gets: list[str], calls: list) -> list[Follow]:
     # A POST endpoint's URL is no GET API (it answers 405), nor is the base it is joined
     # to (var API_BASE = "/api"; url: API_BASE + "/list").
     out = [Follow(u, "api") for u in gets if not any(p == u or p.startswith(u.rstrip("/") + "/") for p in posted)]
-    return out + [_post(c.url, c.body(), c.content_type, ((PAGE_KEY, 0),)) for c in calls]
+    return out + [_post(c.url, c.body(), c.headers(), ((PAGE_KEY, 0),)) for c in calls]
 
 
 def script_follows(page: HtmlPage) -> list[Follow]:
@@ -71,9 +72,8 @@ def follow_script(text: str, meta: dict) -> list[Follow]:
     return _apis(api_urls("", EMPTY, page_url, scripts=scripts), post_calls(scripts, page_url))
 
 
-def _post(url: str, body: str, content_type: str, meta: tuple) -> Follow:
-    return Follow(url, "api", method="POST", body=body, meta=meta,
-                  headers=(("Content-Type", content_type), ("Accept", ACCEPT)))
+def _post(url: str, body: str, headers: tuple, meta: tuple) -> Follow:
+    return Follow(url, "api", method="POST", body=body, meta=meta, headers=(*headers, ("Accept", ACCEPT)))
 
 
 def follow_json(text: str, url: str, request=None) -> list[Follow]:
@@ -87,8 +87,9 @@ def follow_json(text: str, url: str, request=None) -> list[Follow]:
 
 
 def _next_bodies(listing: JsonListing, follows: list[Follow], request) -> list[Follow]:
-    ctype = (request.headers.get("Content-Type") or b"").decode("latin-1")
-    fields = decode(request.body, ctype)
+    fields = decode(request.body)
+    # the headers the page's call sent, as it sent them (not those middlewares added)
+    headers = tuple((k, request.headers[k].decode("latin-1")) for k in CALL_HEADERS if request.headers.get(k))
     found = page_path(fields) if fields else None
     if not found:
         return []  # one page only: nothing in the body says which
@@ -99,7 +100,7 @@ def _next_bodies(listing: JsonListing, follows: list[Follow], request) -> list[F
 
     def page(k: int, extra: tuple = ()) -> Follow:
         body = encode(with_page(fields, path, (k - n) * step), as_json)
-        return _post(request.url, body, ctype, ((PAGE_KEY, k), (PREVIOUS_KEY, records), *extra))
+        return _post(request.url, body, headers, ((PAGE_KEY, k), (PREVIOUS_KEY, records), *extra))
 
     if n == 0 and listing.page_count:
         if listing.page_count > MAX_PAGES:
