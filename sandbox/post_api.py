@@ -15,7 +15,8 @@ mechanism must not depend on:
            window.pageConfig; a jquery.min.js beside it; answers as ajax does
 
 The server checks what a real one checks: the method (405), the Content-Type the
-endpoint reads (415), the channel (400), and pages by the body's own field.
+endpoint reads (415), the channel (400), jQuery's X-Requested-With where a filter
+demands it (ajax, bundle: 403), and pages by the body's own field.
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ def api(site, request, v: str) -> response.Response | None:
     if request.method != "POST":
         return response.Response(status=405, body=b'{"code":405,"msg":"Request method \'GET\' not supported"}',
                                  content_type="application/json;charset=UTF-8", headers=[("Allow", "POST")])
+    if v == "ajax" and request.headers.get("x-requested-with") != "XMLHttpRequest":
+        return _json({"code": 403, "msg": "非法请求"}, 403)  # as filters that only serve jQuery's calls do
     fields = _fields(v, request)
     if fields is None:
         return _json({"code": 415, "msg": "Content type not supported"}, 415)

@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,28 @@ def test_year_organization_level_and_cells_equal_ground_truth(sandbox, crawled):
         elif archived_cells(db, rid) != record_cells(rec):
             wrong.append((rec["source"], "cells"))
     assert wrong == []
+
+
+def _status(url: str, body: bytes | None = None, headers: dict | None = None) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_endpoints_answer_only_the_post_the_script_sends(sandbox):
+    form = {"Content-Type": "application/x-www-form-urlencoded", "X-Requested-With": "XMLHttpRequest"}
+    ajax = sandbox.world.site("t-post-ajax").base_url + post_api.ENDPOINTS["ajax"]
+    assert _status(ajax) == 405
+    assert _status(ajax, b"channelId=1101&pageNo=1", form) == 200
+    assert _status(ajax, b"channelId=1101&pageNo=1", {**form, "X-Requested-With": ""}) == 403
+    assert _status(ajax, b'{"channelId":1101,"pageNo":1}', {**form, "Content-Type": "application/json"}) == 415
+    assert _status(ajax, b"channelId=9&pageNo=1", form) == 400
+    fetch = sandbox.world.site("t-post-fetch").base_url + post_api.ENDPOINTS["fetch"]
+    assert _status(fetch, b'{"columnCode":"ndbg","pageIndex":0}', {"Content-Type": "text/plain"}) == 415
+    assert _status(fetch, b'{"columnCode":"ndbg","pageIndex":0}', {"Content-Type": "application/json"}) == 200
 
 
 def _posted_pages(site) -> int:
