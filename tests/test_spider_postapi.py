@@ -243,3 +243,15 @@ def test_jquery_calls_are_marked_as_xhr_on_every_page():
                              meta=dict(jq.meta))
     (nxt,) = _next(_records(range(2)), request)
     assert dict(nxt.headers) == dict(jq.headers) and nxt.body == "ch=nb&pageNo=2"  # no Referer carried over
+
+
+def test_get_apis_without_a_count_page_by_their_query_the_same_way():
+    first = scrapy.Request("http://h/api/list?col=5&pageNo=1")
+    (p2,) = _next(_records(range(3)), first)
+    assert (p2.url, p2.method) == ("http://h/api/list?col=5&pageNo=2", "GET")
+    (p3,) = _next(_records(range(3, 6)), scrapy.Request(p2.url, meta=dict(p2.meta)))
+    assert p3.url == "http://h/api/list?col=5&pageNo=3"
+    assert _next(_records(range(3, 6)), scrapy.Request(p3.url, meta=dict(p3.meta))) == []
+    assert _next(_records(range(3)), scrapy.Request("http://h/api/list?col=5")) == []  # no page parameter
+    counted = {"rows": _records(range(3))["data"], "totalPage": 3}
+    assert [f.url for f in _next(counted, first)] == [f"http://h/api/list?col=5&pageNo={n}" for n in (2, 3)]

@@ -2,30 +2,32 @@
 
 The API may be named in the page's inline scripts or, when the page's HTML lists
 nothing, in its own external scripts (fetched as role `script`, read with the page's
-inline configuration). A GET API's other pages are URLs (JsonListing.page_urls). A POST API's are bodies:
-the page parameter found in the body (crawler/pages/postapi.py) is moved one page
-(or one page size, for an offset) at a time. Page 1 fans out to every page when
-the JSON states a count; without one each page asks for the next only while it
-brings records the page before did not have (the pagers' rule,
-crawler/spiders/pagers.py), and never beyond MAX_PAGES.
+inline configuration). A GET API's other pages are URLs (JsonListing.page_urls when the JSON states a count,
+else the query's page parameter moved one at a time). A POST API's are bodies: the
+page parameter found in the body (crawler/pages/postapi.py) is moved one page (or
+one page size, for an offset) at a time. Page 1 fans out to every page when the JSON
+states a count; without one each page asks for the next only while it brings records
+the page before did not have (the pagers' rule, crawler/spiders/pagers.py), and never
+beyond MAX_PAGES.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from parsel import Selector
 
 from crawler.pages.base import SelectorCountError
 from crawler.pages.html import HtmlPage
-from crawler.pages.jsonapi import MAX_PAGES, JsonListing, api_urls
+from crawler.pages.jsonapi import MAX_PAGES, PAGE_PARAMS, JsonListing, api_urls
+from crawler.pages.pagers import with_param
 from crawler.pages.postapi import decode, encode, page_path, post_calls, with_page
 from crawler.spiders import static
 from crawler.spiders.follow import Follow
 
-# Request meta of a POST page: which page after the declared one, the records of the
-# page before, and whether page 1 asked for every page already.
+# Request meta of a further page (a POST's, or a GET's without a count): which page after
+# the declared one, the records of the page before, whether page 1 asked for every page.
 PAGE_KEY, PREVIOUS_KEY, FANNED_KEY = "post_page", "post_previous", "post_fanned"
 # External scripts: the page that loads them and its inline scripts (request meta), how
 # many per page, how much of the page's and of each script's text is read.
@@ -77,13 +79,15 @@ def _post(url: str, body: str, headers: tuple, meta: tuple) -> Follow:
 
 
 def follow_json(text: str, url: str, request=None) -> list[Follow]:
-    """Records and further pages of a JSON listing; `request` (Scrapy's) tells a POST's body."""
+    """Records and further pages of a JSON listing; `request` (Scrapy's) tells a POST's
+    body, and the page a request of a chain was (its meta)."""
     listing = JsonListing(text, url)
     out = static.follow(listing.links(), column=True)
     if request is not None and request.method == "POST":
         return out + _next_bodies(listing, out, request)
-    out += [Follow(u, "api") for u in listing.page_urls()]
-    return out
+    if listing.page_count or request is None:
+        return out + [Follow(u, "api") for u in listing.page_urls()]
+    return out + _next_urls(out, request)  # no count: page by the query's page parameter
 
 
 def _next_bodies(listing: JsonListing, follows: list[Follow], request) -> list[Follow]:
@@ -95,20 +99,37 @@ def _next_bodies(listing: JsonListing, follows: list[Follow], request) -> list[F
         return []  # one page only: nothing in the body says which
     path, step = found
     as_json = request.body.lstrip().startswith(b"{")
+    n = request.meta.get(PAGE_KEY, 0)
+
+    def page(k: int, meta: tuple) -> Follow:
+        return _post(request.url, encode(with_page(fields, path, (k - n) * step), as_json), headers, meta)
+
+    return _pages(listing.page_count, follows, request, page)
+
+
+def _next_urls(follows: list[Follow], request) -> list[Follow]:
+    query = dict(parse_qsl(urlsplit(request.url).query))
+    param = next((p for p in PAGE_PARAMS if query.get(p, "").isdigit()), None)
+    if param is None:
+        return []
+    n, value = request.meta.get(PAGE_KEY, 0), int(query[param])
+    return _pages(None, follows, request,
+                  lambda k, meta: Follow(with_param(request.url, param, value + k - n), "api", meta=meta))
+
+
+def _pages(count: int | None, follows: list[Follow], request, page) -> list[Follow]:
+    """The pages after this one: all of them from page 1 when the JSON states a count,
+    else the next one while this page brought records the page before did not have.
+    `page(k, meta)` makes the request of the k-th page after the declared one."""
     meta = request.meta
-    n, records = meta.get(PAGE_KEY, 0), tuple(sorted(f.url for f in follows if f.role in ("item", "attachment")))
-
-    def page(k: int, extra: tuple = ()) -> Follow:
-        body = encode(with_page(fields, path, (k - n) * step), as_json)
-        return _post(request.url, body, headers, ((PAGE_KEY, k), (PREVIOUS_KEY, records), *extra))
-
-    if n == 0 and listing.page_count:
-        if listing.page_count > MAX_PAGES:
-            raise SelectorCountError(f"JSON listing: {listing.page_count} pages (> {MAX_PAGES}) at {request.url}")
-        return [page(k, ((FANNED_KEY, True),)) for k in range(1, listing.page_count)]
+    n = meta.get(PAGE_KEY, 0)
+    records = tuple(sorted(f.url for f in follows if f.role in ("item", "attachment")))
+    if n == 0 and count:
+        if count > MAX_PAGES:
+            raise SelectorCountError(f"JSON listing: {count} pages (> {MAX_PAGES}) at {request.url}")
+        return [page(k, ((PAGE_KEY, k), (FANNED_KEY, True))) for k in range(1, count)]
     if meta.get(FANNED_KEY) or n + 1 >= MAX_PAGES:
         return []
     if not records or set(records) <= set(meta.get(PREVIOUS_KEY) or ()):
         return []  # nothing new: the end of the listing (or an API that ignores the page)
-    return [page(n + 1)]
-
+    return [page(n + 1, ((PAGE_KEY, n + 1), (PREVIOUS_KEY, records)))]
