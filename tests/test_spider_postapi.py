@@ -70,6 +70,19 @@ FORM_PLAIN = "application/x-www-form-urlencoded"
     ("req.open('POST', '/api/docs'); req.setRequestHeader('Content-Type', 'application/json');"
      " req.send(JSON.stringify({offset: 0, limit: 25, col: 'nb'}));",
      "http://h/api/docs", '{"offset":0,"limit":25,"col":"nb"}', JSON_TYPE, ("offset",), 25),
+    # axios told the body is a form sends the object as one; a template-literal URL with the page's names
+    ("axios.request({url: '/api/l', method: 'POST', data: {pageNo: 1},"
+     " headers: {'Content-Type': 'application/x-www-form-urlencoded'}});",
+     "http://h/api/l", "pageNo=1", FORM_PLAIN, ("pageNo",), 1),
+    ("var CAT = 7; const res = await axios.post(`/api/${CAT}/list`, {pageIndex: 1});",
+     "http://h/api/7/list", '{"pageIndex":1}', JSON_TYPE, ("pageIndex",), 1),
+    ("$.ajax('/api/l', {type: 'POST', data: {nowPage: 1, c: 'x'}});",
+     "http://h/api/l", "nowPage=1&c=x", FORM, ("nowPage",), 1),
+    ("jQuery.post('/api/l', 'pn=1&c=2', cb);", "http://h/api/l", "pn=1&c=2", FORM, ("pn",), 1),
+    # comments inside the call
+    ('$.ajax({\n  // don\'t cache: the list changes\n  url: "/api/list", /* new */ type: "POST",\n'
+     '  data: {channelId: 5, pageNo: 1}, // page 1\n});',
+     "http://h/api/list", "channelId=5&pageNo=1", FORM, ("pageNo",), 1),
     # no page field: one request, no paging
     ("$.post('/api/all', {channel: 'ndbg'});", "http://h/api/all", "channel=ndbg", FORM, None, 1),
 ])
@@ -86,6 +99,7 @@ def test_post_calls(script, url, body, ctype, page, step):
     "$.post('/api/list', {page: 1, channel: CH});",                            # a name never given a value
     "$.post(buildUrl(), {page: 1});",                                          # a URL only the browser knows
     "xhr.open('POST', '/api/list'); xhr.send(form);",                          # a FormData
+    "fetch(`/api/${x}/list`, {method: 'POST', body: 'page=1'});",               # a template of unknown names
     "$.post('/api/list', {page: 1" + " " * 5000 + "});",                       # too long to be a call
 ])
 def test_calls_that_are_not_read(script):

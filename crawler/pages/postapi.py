@@ -54,6 +54,8 @@ OFFSET_FIELD = re.compile(r"^(start|offset|from|startIndex|start_index|startReco
 SIZE_FIELD = re.compile(r"^(pageSize|page_size|size|limit|rows|length|perPage|per_page|pageRows|count|ps)$", re.I)
 NAME = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 STRING = re.compile(r""""[^"\n]*"|'[^'\n]*'""")
+TEMPLATE = re.compile(r"`(?:[^`$\\]|\$\{\s*[A-Za-z_$][\w$.]*\s*\})*`")  # names only inside ${…}
+TEMPLATE_PART = re.compile(r"\$\{\s*([A-Za-z_$][\w$.]*)\s*\}")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 OBJECT_ASSIGNMENT = re.compile(r"(?:^|(?<=[\s,{;(]))([A-Za-z_$][\w$]*+)\s*[:=]\s*\{")
 RELATIVE_URL = re.compile(r"^[\w./?=&%:-]+$")
@@ -74,7 +76,7 @@ class PostCall:
     xhr_header: bool = False  # jQuery marks its calls X-Requested-With: XMLHttpRequest (servers check it)
 
     def headers(self) -> tuple[tuple[str, str], ...]:
-        return (("Content-Type", self.content_type),) + ((XRW,) if self.xhr_header else ())
+        return ((("Content-Type", self.content_type),) if self.content_type else ()) + ((XRW,) if self.xhr_header else ())
 
     def body(self, fields: dict | None = None) -> str:
         return encode(self.fields if fields is None else fields, self.json)
@@ -252,6 +254,8 @@ def _value(expr: str, values: dict):
         return int(expr) if "." not in expr else float(expr)
     if STRING.fullmatch(expr):
         return expr[1:-1]
+    if TEMPLATE.fullmatch(expr):  # `/api/${CAT}/list?page=${page}`
+        return TEMPLATE_PART.sub(lambda m: _form_value(_template_value(m.group(1), values)), expr[1:-1])
     if NAME.fullmatch(expr):
         short = expr.rsplit(".", 1)[-1]
         if isinstance(values.get(short), _Source):  # var params = {…}; a name never expands into itself
@@ -264,6 +268,15 @@ def _value(expr: str, values: dict):
         if text is not None:
             return text
     raise Unreadable(expr)
+
+
+def _template_value(name: str, values: dict):
+    try:
+        return _value(name, values)
+    except _Name:
+        if jsonapi.PAGE_VAR.match(name.rsplit(".", 1)[-1]):
+            return 1  # the page a loader is first called with
+        raise
 
 
 class _Name(Unreadable):
@@ -383,12 +396,14 @@ def _make(url, body, header: str | None, *, style: str) -> PostCall | None:
     elif isinstance(body, _Form):
         fields, as_json, default = _fields(body), False, FORM
     elif isinstance(body, dict) and style in ("jquery", "axios"):
-        fields, as_json, default = _fields(body), style == "axios", JSON_TYPE if style == "axios" else FORM
+        # axios sends an object as JSON, unless told the body is a form (axios ≥ 1 encodes it so)
+        as_json = style == "axios" and "form-urlencoded" not in (header or "").lower()
+        fields, default = _fields(body), JSON_TYPE if as_json else FORM
     elif isinstance(body, str):  # a form string: "page=1&channel=x"
         fields, as_json, default = dict(parse_qsl(body, keep_blank_values=True)) if "=" in body else None, False, \
             string_type
-    elif body is None:
-        fields, as_json, default = {}, False, FORM
+    elif body is None:  # no body: jQuery still names a form, the others send no Content-Type
+        fields, as_json, default = {}, False, FORM if style == "jquery" else ""
     else:
         return None
     if fields is None:
