@@ -1,0 +1,175 @@
+"""The one door Chromium's requests go through while it renders: a local HTTP proxy.
+
+Bound to 127.0.0.1 on a free port for one render (Chromium gets
+`--proxy-server` and `--proxy-bypass-list=<-loopback>`, so not even a loopback
+URL goes around it). Every request is judged by the crawl's rules
+(crawler/renderguard.py `Guard.admit`); a refused one is answered 403 and
+never leaves this machine. An allowed plain-HTTP request is forwarded to the
+address the guard checked — redirects are handed back to Chromium, never
+followed here, so each hop is judged again — and an https one (CONNECT) is
+tunnelled to the checked address of its host.
+
+Bounded: a response over `max_bytes` (the crawl's DOWNLOAD_MAXSIZE) is answered
+502, a tunnel closes after `max_bytes`; every connection times out after `timeout`
+seconds of silence.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import selectors
+import socket
+import socketserver
+import threading
+from urllib.parse import urlsplit
+
+from crawler.renderguard import Guard, Refused
+
+HOP_BY_HOP = frozenset(("connection", "proxy-connection", "keep-alive", "proxy-authenticate",
+                        "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"))
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_TIMEOUT = 20.0
+CHUNK = 64 * 1024
+
+
+class GuardProxy:
+    """`with GuardProxy(guard) as proxy:` … `proxy.url` ('http://127.0.0.1:PORT')."""
+
+    def __init__(self, guard: Guard, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES):
+        self.server = _Server(("127.0.0.1", 0), _Handler)
+        self.server.guard, self.server.timeout_s, self.server.max_bytes = guard, timeout, max_bytes
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="render-guard-proxy", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> GuardProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    guard: Guard
+    timeout_s: float
+    max_bytes: int
+
+    def server_bind(self):
+        # HTTPServer.server_bind looks its own name up (getfqdn), which can stall; not needed
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self):
+        self.timeout = self.server.timeout_s  # idle keep-alive connections from Chromium end
+        super().setup()
+
+    def log_message(self, format, *args):  # the guard keeps what matters (refusals)
+        pass
+
+    def _forward(self) -> None:
+        url, limit = self.path, self.server.max_bytes
+        if not urlsplit(url).hostname:
+            return self._answer(400, "a proxy request names an absolute URL")
+        try:
+            ip = self.server.guard.admit(url)
+        except Refused as exc:
+            return self._answer(403, str(exc))
+        except OSError as exc:
+            return self._answer(502, f"no address for {urlsplit(url).hostname}: {exc}")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > limit:
+            return self._answer(413, "request body too large")
+        body = self.rfile.read(length) if length else None
+        parts = urlsplit(url)
+        conn = http.client.HTTPConnection(ip, parts.port or 80, timeout=self.server.timeout_s)
+        try:
+            conn.putrequest(self.command, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                            skip_host=True, skip_accept_encoding=True)
+            for key, value in self.headers.items():
+                if key.lower() not in HOP_BY_HOP:
+                    conn.putheader(key, value)
+            conn.endheaders(body)
+            upstream = conn.getresponse()
+            data = b"" if self.command == "HEAD" else upstream.read(limit + 1)
+        except (OSError, http.client.HTTPException) as exc:
+            return self._answer(502, f"{parts.hostname}: {type(exc).__name__}: {exc}"[:300])
+        finally:
+            conn.close()
+        if len(data) > limit:
+            return self._answer(502, f"response larger than {limit} bytes (DOWNLOAD_MAXSIZE)")
+        self.send_response(upstream.status, upstream.reason)
+        for key, value in upstream.getheaders():
+            if key.lower() not in HOP_BY_HOP and (key.lower() != "content-length" or self.command == "HEAD"):
+                self.send_header(key, value)
+        if self.command != "HEAD":
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_OPTIONS = do_PATCH = _forward
+
+    def do_CONNECT(self) -> None:
+        host, _, port = self.path.rpartition(":")
+        if not host or not port.isdigit():
+            return self._answer(400, "CONNECT expects host:port", close=True)
+        shown = f"[{host.strip('[]')}]" if ":" in host else host
+        try:
+            ip = self.server.guard.admit(f"https://{shown}:{port}/", path_known=False)
+            upstream = socket.create_connection((ip, int(port)), timeout=self.server.timeout_s)
+        except Refused as exc:
+            return self._answer(403, str(exc), close=True)
+        except OSError as exc:
+            return self._answer(502, f"{host}: {type(exc).__name__}: {exc}"[:300], close=True)
+        self.send_response(200, "Connection Established")
+        self.end_headers()
+        self.close_connection = True
+        with upstream:
+            _pump(self.connection, upstream, self.server.timeout_s, self.server.max_bytes)
+
+    def _answer(self, status: int, message: str, close: bool = False) -> None:
+        body = (message + "\n").encode("utf-8", "replace")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def _pump(a: socket.socket, b: socket.socket, timeout: float, limit: int) -> None:
+    """Copy bytes both ways until one side closes, `timeout` seconds pass in silence or
+    `limit` bytes went through."""
+    moved = 0
+    with selectors.DefaultSelector() as sel:
+        sel.register(a, selectors.EVENT_READ, b)
+        sel.register(b, selectors.EVENT_READ, a)
+        while moved <= limit:
+            ready = sel.select(timeout)
+            if not ready:
+                return
+            for key, _ in ready:
+                try:
+                    data = key.fileobj.recv(CHUNK)
+                    if not data:
+                        return
+                    key.data.sendall(data)
+                except OSError:
+                    return
+                moved += len(data)
