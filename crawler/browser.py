@@ -57,8 +57,10 @@ VIRTUAL_TIME_MS = 5000  # scripts, timers and XHRs get this much virtual time be
 RENDER_KEY = "render"
 JSON_KEY = "rendered_json"  # request meta: the JSON URLs the rendered page fetched
 MAX_NETLOG_BYTES = 64 * 1024 * 1024
-# every request through the guard's proxy, loopback included; no UDP around it (WebRTC)
-PROXY_FLAGS = ("--proxy-bypass-list=<-loopback>", "--force-webrtc-ip-handling-policy=disable_non_proxied_udp")
+# every request through the guard's proxy, loopback included; no UDP around it (WebRTC);
+# https spoken to the proxy, which shows its own certificate (crawler/renderproxy.py)
+PROXY_FLAGS = ("--proxy-bypass-list=<-loopback>", "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+               "--ignore-certificate-errors")
 
 
 @cache

@@ -4,24 +4,34 @@ Bound to 127.0.0.1 on a free port for one render (Chromium gets
 `--proxy-server` and `--proxy-bypass-list=<-loopback>`, so not even a loopback
 URL goes around it). Every request is judged by the crawl's rules
 (crawler/renderguard.py `Guard.admit`); a refused one is answered 403 and
-never leaves this machine. An allowed plain-HTTP request is forwarded to the
-address the guard checked — redirects are handed back to Chromium, never
-followed here, so each hop is judged again — and an https one (CONNECT) is
-tunnelled to the checked address of its host.
+never leaves this machine. An allowed request is forwarded to the address the
+guard checked; redirects are handed back to Chromium, never followed here, so
+each hop is judged again.
+
+https: Chromium asks CONNECT host:port, judged by its host (scope, address);
+the proxy then speaks TLS to Chromium itself (one self-signed certificate,
+Chromium started with --ignore-certificate-errors) so that every request inside
+is judged like a plain one — its path against robots.txt, its redirects hop by
+hop — and forwards it over its own TLS connection to the checked address,
+without verifying the server's certificate, as Scrapy's downloader does not.
 
 Bounded: a response over `max_bytes` (the crawl's DOWNLOAD_MAXSIZE) is answered
-502, a tunnel closes after `max_bytes`; every connection times out after `timeout`
-seconds of silence.
+502; every connection times out after `timeout` seconds of silence.
 """
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import http.server
-import selectors
+import ipaddress
 import socket
 import socketserver
+import ssl
+import tempfile
 import threading
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.renderguard import Guard, Refused
@@ -30,7 +40,7 @@ HOP_BY_HOP = frozenset(("connection", "proxy-connection", "keep-alive", "proxy-a
                         "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"))
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_TIMEOUT = 20.0
-CHUNK = 64 * 1024
+CERT_DAYS = 3650  # Chromium ignores certificate errors anyway: validity is no concern
 
 
 class GuardProxy:
@@ -75,13 +85,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def setup(self):
         self.timeout = self.server.timeout_s  # idle keep-alive connections from Chromium end
+        self.origin: str | None = None  # inside a CONNECT: 'https://host[:port]' of the tunnel
         super().setup()
 
     def log_message(self, format, *args):  # the guard keeps what matters (refusals)
         pass
 
     def _forward(self) -> None:
-        url, limit = self.path, self.server.max_bytes
+        url, limit = (self.origin or "") + self.path, self.server.max_bytes
         if not urlsplit(url).hostname:
             return self._answer(400, "a proxy request names an absolute URL")
         try:
@@ -97,6 +108,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         parts = urlsplit(url)
         conn = http.client.HTTPConnection(ip, parts.port or 80, timeout=self.server.timeout_s)
         try:
+            if parts.scheme == "https":
+                conn.sock = _upstream_tls(ip, parts.port or 443, parts.hostname, self.server.timeout_s)
             conn.putrequest(self.command, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
                             skip_host=True, skip_accept_encoding=True)
             for key, value in self.headers.items():
@@ -127,18 +140,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not host or not port.isdigit():
             return self._answer(400, "CONNECT expects host:port", close=True)
         shown = f"[{host.strip('[]')}]" if ":" in host else host
+        origin = f"https://{shown}" + ("" if port == "443" else f":{port}")
         try:
-            ip = self.server.guard.admit(f"https://{shown}:{port}/", path_known=False)
-            upstream = socket.create_connection((ip, int(port)), timeout=self.server.timeout_s)
+            self.server.guard.admit(origin + "/", path_known=False)
         except Refused as exc:
             return self._answer(403, str(exc), close=True)
         except OSError as exc:
             return self._answer(502, f"{host}: {type(exc).__name__}: {exc}"[:300], close=True)
         self.send_response(200, "Connection Established")
         self.end_headers()
-        self.close_connection = True
-        with upstream:
-            _pump(self.connection, upstream, self.server.timeout_s, self.server.max_bytes)
+        self.wfile.flush()
+        try:  # from here on Chromium speaks TLS to us; its requests are read as plain ones
+            tls = tls_context().wrap_socket(self.connection, server_side=True)
+        except (OSError, ssl.SSLError):
+            self.close_connection = True
+            return
+        self.connection, self.origin = tls, origin
+        self.rfile, self.wfile = tls.makefile("rb"), socketserver._SocketWriter(tls)
+        self.close_connection = False  # BaseHTTPRequestHandler.handle reads the next request, inside
 
     def _answer(self, status: int, message: str, close: bool = False) -> None:
         body = (message + "\n").encode("utf-8", "replace")
@@ -153,23 +172,47 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def _pump(a: socket.socket, b: socket.socket, timeout: float, limit: int) -> None:
-    """Copy bytes both ways until one side closes, `timeout` seconds pass in silence or
-    `limit` bytes went through."""
-    moved = 0
-    with selectors.DefaultSelector() as sel:
-        sel.register(a, selectors.EVENT_READ, b)
-        sel.register(b, selectors.EVENT_READ, a)
-        while moved <= limit:
-            ready = sel.select(timeout)
-            if not ready:
-                return
-            for key, _ in ready:
-                try:
-                    data = key.fileobj.recv(CHUNK)
-                    if not data:
-                        return
-                    key.data.sendall(data)
-                except OSError:
-                    return
-                moved += len(data)
+def _upstream_tls(ip: str, port: int, host: str | None, timeout: float) -> ssl.SSLSocket:
+    """A TLS connection to the checked address, naming the host (SNI) unless it is an IP;
+    the certificate unverified and old protocols accepted, as Scrapy's downloader does."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    try:
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=1")
+    except ssl.SSLError:
+        pass
+    try:
+        ipaddress.ip_address((host or "").strip("[]"))
+        name = None
+    except ValueError:
+        name = host
+    sock = socket.create_connection((ip, port), timeout=timeout)
+    try:
+        return ctx.wrap_socket(sock, server_hostname=name)
+    except BaseException:
+        sock.close()
+        raise
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS side the proxy shows Chromium: one self-signed certificate per process."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nianbao render guard")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=CERT_DAYS)).sign(key, hashes.SHA256()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with tempfile.TemporaryDirectory(prefix="nianbao-guard-") as d:
+        (Path(d) / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        (Path(d) / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                            serialization.PrivateFormat.PKCS8,
+                                                            serialization.NoEncryption()))
+        ctx.load_cert_chain(Path(d) / "cert.pem", Path(d) / "key.pem")
+    return ctx

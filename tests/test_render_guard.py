@@ -10,18 +10,22 @@ request it serves: the refused ones never arrive."""
 from __future__ import annotations
 
 import http.client
+import http.server
 import json
 import socket
+import ssl
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import yaml
+from protego import Protego
 
 from crawler.renderguard import Guard, Refused
-from crawler.renderproxy import GuardProxy
+from crawler.renderproxy import GuardProxy, tls_context
 from sandbox import server, world
 from sandbox.catalog import BodySpec, SiteSpec
 from sandbox.features import STRAY
@@ -142,25 +146,71 @@ def test_proxy_forwards_allowed_refuses_the_rest_and_never_follows_redirects(san
         ("scope", f"out of scope: https://{other.base_url.split('//')[1]}/")]
 
 
-def test_proxy_tunnels_connect_to_an_allowed_host_only():
-    """CONNECT (https) to an allowed host is tunnelled byte for byte; to another, 403."""
-    with socket.create_server(("127.0.0.1", 0)) as echo:
-        port = echo.getsockname()[1]
-        guard = Guard(in_scope=lambda u: f"127.0.0.1:{port}" in u, allow_private=True)
-        with GuardProxy(guard, timeout=10) as proxy:
-            client = socket.create_connection(("127.0.0.1", int(proxy.url.rsplit(":", 1)[1])), timeout=10)
-            with client:
-                client.sendall(f"CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
-                conn, _ = echo.accept()
-                with conn:
-                    assert client.recv(4096).startswith(b"HTTP/1.1 200")
-                    client.sendall(b"\x16\x03\x01 hello")  # what a TLS client says first
-                    assert conn.recv(100) == b"\x16\x03\x01 hello"
-                    conn.sendall(b"\x16\x03\x03 server")
-                    assert client.recv(100) == b"\x16\x03\x03 server"
-            assert _through(proxy, "CONNECT", "127.0.0.2:443")[0] == 403
-            assert _through(proxy, "CONNECT", "[::1]:443")[0] == 403
-    assert [r for r, _ in guard.refused] == ["scope", "scope"]
+class _Https(http.server.ThreadingHTTPServer):
+    """An https server on loopback with fixed pages; `seen` lists the paths it was asked."""
+
+    daemon_threads = True
+
+    def __init__(self, pages: dict[str, tuple[int, str, str]]):
+        super().__init__(("127.0.0.1", 0), _HttpsHandler)
+        self.pages, self.seen = pages, []
+        self.socket = tls_context().wrap_socket(self.socket, server_side=True)
+        self.base = f"https://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _HttpsHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.server.seen.append(self.path)
+        status, kind, body = self.server.pages.get(self.path, (404, "text/plain", "not found"))
+        self.send_response(status)
+        if status in (301, 302):
+            self.send_header("Location", body)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body.encode())))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+
+ROBOTS = "User-agent: *\nDisallow: /search/\n"
+
+
+def _robots(url: str) -> bool:
+    return Protego.parse(ROBOTS).can_fetch(url, "nianbao")
+
+
+def test_proxy_judges_every_request_inside_an_https_tunnel():
+    """CONNECT to an allowed host: the requests inside are judged one by one (robots.txt,
+    redirect hops); CONNECT to another host or address: 403, no tunnel."""
+    upstream = _Https({"/ok.json": (200, "application/json", '{"ok": 1}'),
+                       "/search/x.json": (200, "application/json", "{}"),
+                       "/go": (302, "text/plain", "https://127.0.0.2:8443/stray/hop.json")})
+    port = upstream.server_address[1]
+    guard = Guard(in_scope=lambda u: f"//127.0.0.1:{port}/" in u, allow_private=True, robots=_robots)
+    client_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client_tls.check_hostname, client_tls.verify_mode = False, ssl.CERT_NONE
+    with GuardProxy(guard, timeout=10) as proxy:
+        conn = http.client.HTTPSConnection("127.0.0.1", int(proxy.url.rsplit(":", 1)[1]), timeout=10,
+                                           context=client_tls)
+        conn.set_tunnel(f"127.0.0.1:{port}")
+        answers = []
+        for path in ("/ok.json", "/search/x.json", "/go"):
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            answers.append((resp.status, resp.getheader("Location"), resp.read()))
+        conn.close()
+        assert answers == [(200, None, b'{"ok": 1}'), (403, None, answers[1][2]),
+                           (302, "https://127.0.0.2:8443/stray/hop.json", b"https://127.0.0.2:8443/stray/hop.json")]
+        assert _through(proxy, "CONNECT", "127.0.0.2:8443")[0] == 403  # the hop's host: no tunnel
+        assert _through(proxy, "CONNECT", "[::1]:443")[0] == 403
+    upstream.shutdown()
+    assert upstream.seen == ["/ok.json", "/go"]
+    assert guard.refused == [("robots", f"robots.txt disallows https://127.0.0.1:{port}/search/x.json"),
+                             ("scope", "out of scope: https://127.0.0.2:8443/ is not a site of this crawl"),
+                             ("scope", "out of scope: https://[::1]/ is not a site of this crawl")]
 
 
 # --- Chromium, rendering the hostile page ------------------------------------------------
@@ -186,6 +236,37 @@ def test_chromium_render_refuses_private_addresses_the_page_asks_for(sandbox):
     assert f"https://{other.base_url.split('//')[1]}/" in refused
     assert f"http://[::1]:{port}{STRAY}v6.json" in refused
     assert [p for s, _, p, _ in list(sandbox.requests)[before:] if s == BYSTANDER] == []
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="no Chromium")
+def test_chromium_https_page_each_request_judged_inside_the_tunnel():
+    """An https page: its XHRs' paths meet robots.txt and its redirect's hop is judged,
+    though they travel inside TLS; what the guard allows draws the list."""
+    from crawler.browser import render
+
+    page = """<html><body><ul id="list"></ul><script>
+    function get(u, then) { var x = new XMLHttpRequest(); x.open("GET", u);
+      x.onload = function () { then && then(x.responseText); }; x.send(); }
+    get("/data.json", function (t) { JSON.parse(t).forEach(function (r) {
+      document.getElementById("list").insertAdjacentHTML("beforeend", '<li><a href="' + r[1] + '">' + r[0] + '</a></li>');
+    }); });
+    get("/search/secret.json"); get("/go");
+    </script></body></html>"""
+    rows = [["2023年政府信息公开工作年度报告", "/r/2023.html"], ["2022年政府信息公开工作年度报告", "/r/2022.html"]]
+    upstream = _Https({"/list.html": (200, "text/html; charset=utf-8", page),
+                       "/data.json": (200, "application/json", json.dumps(rows, ensure_ascii=False)),
+                       "/search/secret.json": (200, "application/json", "[]"),
+                       "/go": (302, "text/plain", "https://127.0.0.2:8443/stray/hop.json")})
+    port = upstream.server_address[1]
+    guard = Guard(in_scope=lambda u: f"//127.0.0.1:{port}/" in u, allow_private=True, robots=_robots)
+    dom, apis = render(upstream.base + "/list.html", binary=CHROMIUM, seconds=90, guard=guard)
+    upstream.shutdown()
+    assert all(f'<a href="{href}">{title}</a>' in dom for title, href in rows)
+    assert apis == [upstream.base + "/data.json"]
+    assert "/search/secret.json" not in upstream.seen and {"/list.html", "/data.json", "/go"} <= set(upstream.seen)
+    refused = [(r, m) for r, m in guard.refused if "127.0.0" in m]
+    assert refused == [("robots", f"robots.txt disallows {upstream.base}/search/secret.json"),
+                       ("scope", "out of scope: https://127.0.0.2:8443/ is not a site of this crawl")]
 
 
 # --- a real crawl ---------------------------------------------------------------------
