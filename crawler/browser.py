@@ -11,8 +11,8 @@ renders (the page's scripts, XHRs, frames, images, each redirect hop) obey the
 same rules: they all go through a local proxy (crawler/renderproxy.py) whose
 guard (crawler/renderguard.py) refuses, with 403, what the crawl would refuse —
 out of the site's scope, a loopback/private/link-local address (by the address
-actually connected to), a path robots.txt disallows (plain http; an https
-request is judged by its host alone). Refusals are counted in the crawl's stats
+actually connected to), a path robots.txt disallows — https included (the proxy
+terminates Chromium's TLS). Refusals are counted in the crawl's stats
 (`render_refused`, `render_refused_scope` / `_address` / `_robots`) and logged,
 one line per render.
 

@@ -12,8 +12,9 @@ judged by the rules every Scrapy request meets, taken from where they live:
   addresses are allowed or the operator mapped the host (`scope.address_exempt`);
 - robots: the crawl's own robots.txt rules for the host (Scrapy's
   RobotsTxtMiddleware, fetched and cached as for any request), asked on the
-  reactor thread. An https request arrives as CONNECT host:port, its path
-  hidden in TLS: scope and address are judged for the host, robots.txt is not.
+  reactor thread. An https tunnel (CONNECT host:port) is judged by its host
+  first (`path_known=False`), then each request inside it like a plain one
+  (the proxy terminates Chromium's TLS).
 
 Each refusal is kept (`refused`: reason, one-line message) for the crawl's stats.
 """

@@ -25,6 +25,7 @@ import datetime
 import http.client
 import http.server
 import ipaddress
+import logging
 import socket
 import socketserver
 import ssl
@@ -35,6 +36,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.renderguard import Guard, Refused
+
+logger = logging.getLogger(__name__)
 
 HOP_BY_HOP = frozenset(("connection", "proxy-connection", "keep-alive", "proxy-authenticate",
                         "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"))
@@ -72,6 +75,10 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     guard: Guard
     timeout_s: float
     max_bytes: int
+
+    def handle_error(self, request, client_address):
+        # a browser that hangs up mid-request (the render ended, killed): nothing to report
+        logger.debug("render guard proxy: connection from %s ended badly", client_address, exc_info=True)
 
     def server_bind(self):
         # HTTPServer.server_bind looks its own name up (getfqdn), which can stall; not needed
