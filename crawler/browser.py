@@ -214,8 +214,11 @@ class BrowserMiddleware:
             count(self.crawler, f"render_refused_{reason}", n)
         if refused:
             count(self.crawler, "render_refused", sum(refused.values()))
+            examples = {}
+            for reason, message in guard.refused:  # one example of each reason
+                examples.setdefault(reason, message[:160])
             logger.warning("browser: rendering %s, %d requests of the page refused (%s); e.g. %s", url,
                            sum(refused.values()), ", ".join(f"{r} {n}" for r, n in sorted(refused.items())),
-                           guard.refused[0][1])
+                           "; ".join(examples[r] for r in sorted(examples)))
         else:
             logger.info("browser: rendering %s, no request of the page refused", url)

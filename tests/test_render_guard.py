@@ -297,6 +297,9 @@ def test_crawl_archives_the_list_and_chromium_never_reaches_what_the_crawl_refus
     assert stats["render_refused"] == stats["render_refused_robots"] + stats["render_refused_scope"]
     line = next(x for x in proc.stderr.splitlines() if "requests of the page refused" in x)
     assert f"robots {len(STRAYS_ROBOTS)}" in line and f"scope {stats['render_refused_scope']}" in line
+    assert f"robots.txt disallows {site.base_url}/search/" in line  # an example of each reason
+    assert (f"browser: 1 column pages rendered, 0 failed; {stats['render_refused']} of Chromium's requests refused "
+            f"(scope {stats['render_refused_scope']}, robots 2)") in proc.stdout
     # nothing the page asked of another host reached it; no disallowed path was served
     assert not [p for p in _paths(sandbox, BYSTANDER, before) if p.startswith(STRAY)]
     assert not [p for p in _paths(sandbox, HOSTILE, before) if p.startswith("/search/")]
