@@ -100,13 +100,28 @@ def for_request(crawler, request) -> Guard:
     address settings and robots.txt rules (built on the reactor thread)."""
     from crawler.resolve import mapping
 
-    spider = getattr(crawler, "spider", None)
-    site = request.meta.get("site")
-    in_scope = getattr(spider, "in_scope", None)
     settings = crawler.settings
-    return Guard(in_scope=(lambda url: in_scope(url, site)) if in_scope else (lambda url: True), site=site,
+    site = request.meta.get("site")
+    return Guard(in_scope=scope_rule(crawler, site), site=site,
                  allow_private=settings.getbool("NIANBAO_ALLOW_PRIVATE_ADDRESSES", False),
                  mapped=mapping(settings), robots=robots_rule(crawler))
+
+
+def scope_rule(crawler, site: str | None) -> Callable[[str], bool]:
+    """`spider.in_scope(url, site)`, callable from the render's threads: the site's own
+    rule (`Site.in_scope`, what the spider asks for a known site: it reads nothing that
+    changes), else the spider's, asked on the reactor thread (its site list grows there)."""
+    from twisted.internet import reactor
+    from twisted.internet.threads import blockingCallFromThread
+
+    spider = getattr(crawler, "spider", None)
+    in_scope = getattr(spider, "in_scope", None)
+    if in_scope is None:
+        return lambda url: True
+    known = (getattr(spider, "sites", None) or {}).get(site)
+    if known is not None:
+        return known.in_scope
+    return lambda url: blockingCallFromThread(reactor, in_scope, url, site)
 
 
 def robots_rule(crawler) -> Callable[[str], bool] | None:
