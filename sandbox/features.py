@@ -21,7 +21,7 @@ the same mechanism, so a crawler passes only by recognising the mechanism:
   stray_requests    (with js_only_list) the list page's script also reaches for what a crawl
                     must not fetch: another host's XHR, script, image, iframe and https URL,
                     a robots.txt-disallowed path, redirects (go.htm?to=) to both, an IPv6
-                    literal, an unresolvable name — a renderer must refuse them all
+                    literal, an unresolvable name, localhost — a renderer must refuse them all
   framed_list       the column page holds no list itself: an <iframe> (or a <frameset>'s <frame>)
                     shows the listing page, which pages as the family's listings do
   page_source       how article pages print their source: ContentSource meta, a glued
@@ -243,7 +243,8 @@ def _strays(site, column) -> str:
     go = _folder(column) + GO + "?to="
     urls = [f"{other}{STRAY}xhr.json", "/search/stray.json?q=1", f"{go}{quote(other + STRAY + 'hop.json', safe='')}",
             f"{go}{quote('/search/hop.json', safe='')}", f"https://{other.split('//')[1]}{STRAY}tls.json",
-            f"http://[::1]:{port}{STRAY}v6.json", f"http://intranet.{site.slug}.invalid:{port}{STRAY}name.json"]
+            f"http://[::1]:{port}{STRAY}v6.json", f"http://intranet.{site.slug}.invalid:{port}{STRAY}name.json",
+            f"http://localhost:{port}{STRAY}local.json"]
     tags = [("img", f"{other}{STRAY}pixel.png"), ("script", f"{other}{STRAY}evil.js"),
             ("iframe", f"{other}{STRAY}frame.html")]
     # written backwards and turned round by the script: no URL for a reader of the HTML to find

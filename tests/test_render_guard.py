@@ -41,7 +41,8 @@ SITES = (
     SiteSpec(BYSTANDER, "static", (BodySpec("福州市人民政府", "city", "3501"),)),
 )
 # what the hostile page asks for, by the rule that refuses it when the crawl's scope decides
-STRAYS_OUT_OF_SCOPE = ("xhr.json", "hop.json", "pixel.png", "evil.js", "frame.html", "tls.json", "v6.json", "name.json")
+STRAYS_OUT_OF_SCOPE = ("xhr.json", "hop.json", "pixel.png", "evil.js", "frame.html", "tls.json", "v6.json", "name.json",
+                       "local.json")
 STRAYS_ROBOTS = ("/search/stray.json?q=1", "/search/hop.json")
 
 
@@ -140,6 +141,11 @@ def test_proxy_forwards_allowed_refuses_the_rest_and_never_follows_redirects(san
         oversize = GuardProxy(guard, timeout=30, max_bytes=100)
         with oversize:
             assert _through(oversize, "GET", site.base_url + column)[0] == 502  # over the cap
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        slow = Guard(in_scope=lambda u: True, allow_private=True)
+        with GuardProxy(slow, timeout=1) as proxy:
+            status, _, body = _through(proxy, "GET", f"http://127.0.0.1:{silent.getsockname()[1]}/")
+            assert status == 502 and b"timed out" in body
     assert _paths(sandbox, BYSTANDER) == []
     assert [(r, m.split(" is ")[0]) for r, m in guard.refused] == [
         ("scope", f"out of scope: {hop}"), ("robots", f"robots.txt disallows {site.base_url}/search/x.json"),
@@ -235,6 +241,8 @@ def test_chromium_render_refuses_private_addresses_the_page_asks_for(sandbox):
         assert f"{other.base_url}{STRAY}{path}" in refused, path
     assert f"https://{other.base_url.split('//')[1]}/" in refused
     assert f"http://[::1]:{port}{STRAY}v6.json" in refused
+    assert any(m.startswith("refused: localhost (") and m.endswith(f"{STRAY}local.json)")  # by what it resolves to
+               for r, m in guard.refused if r == "address")
     assert [p for s, _, p, _ in list(sandbox.requests)[before:] if s == BYSTANDER] == []
 
 
