@@ -108,9 +108,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._answer(403, str(exc))
         except OSError as exc:
             return self._answer(502, f"no address for {urlsplit(url).hostname}: {exc}")
-        length = int(self.headers.get("Content-Length") or 0)
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._answer(411, "a request body needs a Content-Length here", close=True)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self._answer(400, "bad Content-Length", close=True)
         if length > limit:
-            return self._answer(413, "request body too large")
+            return self._answer(413, "request body too large", close=True)
         body = self.rfile.read(length) if length else None
         parts = urlsplit(url)
         conn = http.client.HTTPConnection(ip, parts.port or 80, timeout=self.server.timeout_s)
