@@ -5,7 +5,6 @@ first from the index, without counting or faceting every row."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
 import urllib.parse
@@ -15,6 +14,7 @@ import pytest
 from benchmarks import archive_generate
 from nianbao.site import responses, search
 from nianbao.site.app import make_datasette
+from tests.site_support import get
 
 LIMIT = 120  # EXACT_LIMIT for these tests: the 600 generated reports hold searches on both sides
 
@@ -32,15 +32,6 @@ def ds(archive_path, monkeypatch):
     site = make_datasette(archive_path)
     responses.clear_caches(site)
     return site
-
-
-def get(ds, path):
-    async def go():
-        return await ds.client.get(path)
-
-    response = asyncio.run(go())
-    assert response.status_code == 200, (path, response.text[:300])
-    return response
 
 
 def like(path, table, columns, q, where="", params=()):
