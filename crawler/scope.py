@@ -51,6 +51,35 @@ def address_kind(ip: str) -> str | None:
     return None if addr.is_global else "not global"
 
 
+# --- the rules, as pure functions: ScopeMiddleware and the browser's guard
+# (crawler/renderguard.py, Chromium's own requests) both apply these ------------------
+def scheme_refusal(url: str) -> str | None:
+    """Why a URL's scheme is not fetched (file:, ftp:, data: …), None for http(s)."""
+    scheme = urlsplit(url).scheme
+    return None if scheme in SCHEMES else f"out of scope: {scheme}: URLs are not fetched ({url[:200]})"
+
+
+def scope_refusal(url: str, site: str | None, first: str | None = None) -> str:
+    """The one-line reason for a URL outside the crawl's scope (`first`: where a redirect began)."""
+    via = f", reached from {first[:200]}" if first and first != url else ""
+    return f"out of scope: {url[:200]} is not {site or 'a site'} of this crawl{via}"
+
+
+def address_exempt(host: str, allow_private: bool, mapped) -> bool:
+    """Whether a host's address goes unchecked: private addresses allowed
+    (NIANBAO_ALLOW_PRIVATE_ADDRESSES), or a host the operator mapped (NIANBAO_RESOLVE)."""
+    return allow_private or host.lower() in mapped
+
+
+def address_refusal(url: str, host: str, ip: str) -> str | None:
+    """Why connecting to `ip` (what `host` resolved to) is refused, None on the public web."""
+    kind = address_kind(ip)
+    if kind is None:
+        return None
+    shown = host if host == ip else f"{host} ({ip})"
+    return f"refused: {shown} is a {kind} address, not the public web ({url[:200]})"
+
+
 class ScopeMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -66,16 +95,13 @@ class ScopeMiddleware:
 
     async def process_request(self, request, spider=None):
         url = request.url
-        parts = urlsplit(url)
-        if parts.scheme not in SCHEMES:
-            raise OffScope(f"out of scope: {parts.scheme}: URLs are not fetched ({url[:200]})")
+        refusal = scheme_refusal(url)
+        if refusal:
+            raise OffScope(refusal)
         if not self._in_scope(request, self._spider(spider)):
-            first = (request.meta.get("redirect_urls") or [url])[0]
-            via = f", reached from {first[:200]}" if first != url else ""
-            raise OffScope(f"out of scope: {url[:200]} is not {request.meta.get('site') or 'a site'} of this "
-                           f"crawl{via}")
-        host = (parts.hostname or "").lower()
-        if not self.allow_private and host not in self.mapped:
+            raise OffScope(scope_refusal(url, request.meta.get("site"), (request.meta.get("redirect_urls") or [url])[0]))
+        host = (urlsplit(url).hostname or "").lower()
+        if not address_exempt(host, self.allow_private, self.mapped):
             for ip in await _addresses(host):
                 self._refuse(url, host, ip)
         return None
@@ -96,15 +122,15 @@ class ScopeMiddleware:
     def process_response(self, request, response, spider=None):
         ip = getattr(response, "ip_address", None)
         host = (urlsplit(response.url).hostname or "").lower()
-        if ip is not None and not self.allow_private and host not in self.mapped:
+        if ip is not None and not address_exempt(host, self.allow_private, self.mapped):
             self._refuse(response.url, host, str(ip))
         return response
 
-    def _refuse(self, url: str, host: str, ip: str) -> None:
-        kind = address_kind(ip)
-        if kind is not None:
-            shown = host if host == ip else f"{host} ({ip})"
-            raise OffScope(f"refused: {shown} is a {kind} address, not the public web ({url[:200]})")
+    @staticmethod
+    def _refuse(url: str, host: str, ip: str) -> None:
+        refusal = address_refusal(url, host, ip)
+        if refusal:
+            raise OffScope(refusal)
 
 
 async def _addresses(host: str) -> list[str]:

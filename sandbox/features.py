@@ -21,6 +21,10 @@ the same mechanism, so a crawler passes only by recognising the mechanism:
   post_json_list    the column is filled by a script POSTing to a JSON list API that answers 405
                     to GET: $.ajax / $.post / fetch / axios / XHR, form or JSON bodies, page fields
                     and record nesting varying (sandbox/post_api.py)
+  stray_requests    (with js_only_list) the list page's script also reaches for what a crawl
+                    must not fetch: another host's XHR, script, image, iframe and https URL,
+                    a robots.txt-disallowed path, redirects (go.htm?to=) to both, an IPv6
+                    literal, an unresolvable name, localhost — a renderer must refuse them all
   framed_list       the column page holds no list itself: an <iframe> (or a <frameset>'s <frame>)
                     shows the listing page, which pages as the family's listings do
   page_source       how article pages print their source: ContentSource meta, a glued
@@ -232,13 +236,42 @@ var _rows = {data};
 </script>"""
 
 
+STRAY = "/stray/"  # every path the stray requests ask of another host starts so
+GO = "go.htm"  # ?to=URL: an open redirect on the site itself
+
+
+def _strays(site, column) -> str:
+    """What a hostile column page's script tries besides drawing its list (stray_requests)."""
+    other = next(s for s in site.world.sites if s is not site).base_url  # another host of the sandbox
+    port = site.world.port or int(site.base_url.rsplit(":", 1)[1])
+    go = _folder(column) + GO + "?to="
+    urls = [f"{other}{STRAY}xhr.json", "/search/stray.json?q=1", f"{go}{quote(other + STRAY + 'hop.json', safe='')}",
+            f"{go}{quote('/search/hop.json', safe='')}", f"https://{other.split('//')[1]}{STRAY}tls.json",
+            f"http://[::1]:{port}{STRAY}v6.json", f"http://intranet.{site.slug}.invalid:{port}{STRAY}name.json",
+            f"http://localhost:{port}{STRAY}local.json"]
+    tags = [("img", f"{other}{STRAY}pixel.png"), ("script", f"{other}{STRAY}evil.js"),
+            ("iframe", f"{other}{STRAY}frame.html")]
+    # written backwards and turned round by the script: no URL for a reader of the HTML to find
+    hidden = json.dumps([u[::-1] for u in urls]), json.dumps([[t, u[::-1]] for t, u in tags])
+    return f"""<script>
+(function () {{
+  function un(s) {{ return s.split("").reverse().join(""); }}
+  {hidden[0]}.forEach(function (u) {{ var x = new XMLHttpRequest(); x.open("GET", un(u)); x.send(); }});
+  {hidden[1]}.forEach(function (t) {{
+    var e = document.createElement(t[0]); e.src = un(t[1]); document.body.appendChild(e);
+  }});
+}})();
+</script>"""
+
+
 def listing_routes(site, column) -> dict | None:
     """Listing pages of a column with a pager feature (None: the family's own)."""
     if not any(has(site, k) for k in PAGER_FEATURES):
         return None
     if has(site, "js_only_list"):
         def shell():
-            return render_html.listing(site, column, _js_only(site, column), "")
+            strays = _strays(site, column) if has(site, "stray_requests") else ""
+            return render_html.listing(site, column, _js_only(site, column) + strays, "")
         return {column.path: shell}
     if has(site, "post_json_list"):
         return post_api.listing_routes(site, column, variant(site, "post_json_list"))
@@ -311,6 +344,8 @@ def api(site, request, html) -> response.Response | None:
             return answer
     for column in site.columns:
         folder = _folder(column)
+        if has(site, "stray_requests") and path == folder + GO and request.query.get("to"):
+            return response.redirect(request.query["to"], 302)
         if has(site, "js_only_list") and path == folder + "data.txt":
             rows = [[e.title, e.path.lstrip("/").replace("/", "|")] for e in column.entries]
             return response.Response(body=json.dumps({"rows": rows}, ensure_ascii=False).encode(),

@@ -15,6 +15,7 @@ import pytest
 from benchmarks import archive_generate
 from nianbao.site import facets
 from nianbao.site.app import make_datasette, warm_site
+from tests.site_support import get
 
 FACETS = ("province", "year", "level", "format", "check_status")
 Q = urllib.parse.quote
@@ -32,15 +33,6 @@ def sites(archive_path):
     cached = make_datasette(archive_path)
     asyncio.run(warm_site(cached))
     return cached, make_datasette(archive_path, plain=True)
-
-
-def get(ds, path):
-    async def go():
-        return await ds.client.get(path)
-
-    response = asyncio.run(go())
-    assert response.status_code == 200, (path, response.text[:300])
-    return response
 
 
 def sql_facets(path, where="", params=(), limit=30):

@@ -4,7 +4,6 @@ show (archive/labels.py), and next pages that stay labelled."""
 
 from __future__ import annotations
 
-import asyncio
 import urllib.parse
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from archive import labels as L
 from benchmarks import archive_generate
 from nianbao.site.app import make_datasette
+from tests import site_support
 
 
 @pytest.fixture(scope="module")
@@ -22,11 +22,7 @@ def ds(tmp_path_factory):
 
 
 def get(ds, path):
-    async def go():
-        return await ds.client.get(path)
-
-    response = asyncio.run(go())
-    assert response.status_code == 200, (path, response.text[:300])
+    response = site_support.get(ds, path)
     assert response.headers["content-type"].startswith("application/json")
     return response.json()
 

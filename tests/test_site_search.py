@@ -5,7 +5,6 @@ first from the index, without counting or faceting every row."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
 import urllib.parse
@@ -15,6 +14,7 @@ import pytest
 from benchmarks import archive_generate
 from nianbao.site import responses, search
 from nianbao.site.app import make_datasette
+from tests.site_support import get
 
 LIMIT = 120  # EXACT_LIMIT for these tests: the 600 generated reports hold searches on both sides
 
@@ -32,15 +32,6 @@ def ds(archive_path, monkeypatch):
     site = make_datasette(archive_path)
     responses.clear_caches(site)
     return site
-
-
-def get(ds, path):
-    async def go():
-        return await ds.client.get(path)
-
-    response = asyncio.run(go())
-    assert response.status_code == 200, (path, response.text[:300])
-    return response
 
 
 def like(path, table, columns, q, where="", params=()):
@@ -121,3 +112,12 @@ def test_sections_and_the_html_page(ds, archive_path):
 def test_an_archive_without_the_index_counts_with_like(ds, archive_path):
     # the 1-2 character index is migration 13: without it the page is LIKE, counted as usual
     assert search.plan([("_like", "公开")], None) == ([("_like", "公开")], False)
+
+
+def test_csv_export_of_a_search_streams_every_match(ds, archive_path):
+    # a short search typed on the CSV URL uses the short-search index too; all matches, not a page
+    for q in ("公开", "东城", "县人民政府"):
+        expected = {i for _, i in like(archive_path, "reports", ("title", "organization"), q)}
+        text = get(ds, f"/srch/reports.csv?_search={Q(q)}&_stream=on&_size=max").text
+        ids = {line.split(",", 1)[0] for line in text.splitlines()[1:] if line}
+        assert ids == expected and len(expected) > 0, q

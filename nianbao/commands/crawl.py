@@ -208,8 +208,11 @@ def print_summary(db: Path) -> None:
         conn.close()
     print(f"run {run[0]}: {len(rows)} sites, archive holds {total} reports")
     if stats.get("pages_rendered") or stats.get("render_failures"):
+        refused = ", ".join(f"{r} {stats[f'render_refused_{r}']}" for r in ("scope", "address", "robots")
+                            if stats.get(f"render_refused_{r}"))
         print(f"  browser: {stats.get('pages_rendered', 0)} column pages rendered,"
-              f" {stats.get('render_failures', 0)} failed")
+              f" {stats.get('render_failures', 0)} failed"
+              + (f"; {stats['render_refused']} of Chromium's requests refused ({refused})" if refused else ""))
     for site, status, pages, reports, errors in rows:
         print(f"  {site:<24} {status:<18} pages {pages:>5}  reports {reports:>4}  errors {errors:>3}")
     for line in sites_summary(stats):

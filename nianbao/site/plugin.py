@@ -56,7 +56,7 @@ CHART_LABELS = {
 CHART_COLOURS = ("#2e7d32", "#9ccc65", "#c62828", "#ef6c00", "#6a1b9a", "#78909c")
 REVIEW_OUTCOMES = ("upheld", "corrected", "other", "pending")
 REVIEW_COLOURS = ("#2e7d32", "#c62828", "#78909c", "#f9a825")
-_TABLE_PATH = re.compile(r"^/(?P<db>[^/]+)/(?P<table>reports|sections)(?:\.json)?$")
+_TABLE_PATH = re.compile(r"^/(?P<db>[^/]+)/(?P<table>reports|sections)(?P<ext>\.json|\.csv)?$")
 # Pages whose `province` parameter names a province (tables, views, canned queries, site pages).
 _PROVINCE_PATH = re.compile(r"^/(?:-/(?:chart|export/wide\.(?:csv|xlsx))|[^/]+/[^/]+?)(?:\.json|\.csv)?$")
 REPORT_ID = re.compile(r"^\d{6}-[0-9a-f]{8}-\d{4}$")
@@ -234,6 +234,9 @@ async def _search_query(datasette, table_page, query, scope):
     if not text:
         return query, scope
     table = table_page.group("table")
+    if table_page.group("ext") == ".csv":  # an export streams every match: no plan, only the index
+        return ([(k, v) for k, v in query if k not in ("_search", "_like")] + [("_like", text)]
+                if search.is_short(text) else query), scope
     try:
         db = datasette.get_database(route=table_page.group("db"))
     except KeyError:
