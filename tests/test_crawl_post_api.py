@@ -47,12 +47,13 @@ def crawled(sandbox, tmp_path_factory):
     db = d / "archive.db"
     cmd = [sys.executable, "-m", "nianbao", "crawl", "--province", "henan", "--registry", str(d / "registry.yml"),
            "--db", str(db), *FAST, "-s", "NIANBAO_BROWSER=False", "--progress", "0"]
+    start = len(sandbox.requests)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
-    return db, proc
+    return db, proc, list(sandbox.requests)[start:]  # what this crawl asked for
 
 
 def test_every_report_archived_and_nothing_else(sandbox, crawled):
-    db, proc = crawled
+    db, proc, _ = crawled
     assert proc.returncode == 0, proc.stderr[-3000:]
     archived = {url for (url,) in q(db, "SELECT source_url FROM reports")}
     want = {r["source"] for r in world.expected_reports(sandbox.world, "henan")}
@@ -63,7 +64,7 @@ def test_every_report_archived_and_nothing_else(sandbox, crawled):
 
 
 def test_year_organization_level_and_cells_equal_ground_truth(sandbox, crawled):
-    db, _ = crawled
+    db, _, _ = crawled
     wrong = []
     for rec in world.expected_reports(sandbox.world, "henan"):
         report = sandbox.world.report_by_url(rec["source"])
@@ -108,8 +109,7 @@ def _posted_pages(site) -> int:
 
 
 def test_every_page_posted_once_and_no_get_of_the_endpoint(sandbox, crawled):
-    db, _ = crawled
-    log = list(sandbox.requests)
+    db, _, log = crawled
     for site in sandbox.world.sites:
         v = site.features[0].split(":")[1]
         endpoint = post_api.ENDPOINTS[v]
@@ -149,7 +149,7 @@ def test_stopped_and_resumed_crawl_posts_every_page_once(sandbox, crawled, tmp_p
         endpoint = post_api.ENDPOINTS[site.features[0].split(":")[1]]
         posts = [r for r in log if r[0] == site.slug and r[2] == endpoint]
         assert len(posts) == _posted_pages(site), (site.slug, len(posts))
-    full, _ = crawled
+    full = crawled[0]
     assert q(db, "SELECT source_url, year, organization FROM reports ORDER BY source_url") == \
         q(full, "SELECT source_url, year, organization FROM reports ORDER BY source_url")
 
