@@ -269,3 +269,14 @@ def test_get_apis_without_a_count_page_by_their_query_the_same_way():
     assert _next(_records(range(3)), scrapy.Request("http://h/api/list?col=5")) == []  # no page parameter
     counted = {"rows": _records(range(3))["data"], "totalPage": 3}
     assert [f.url for f in _next(counted, first)] == [f"http://h/api/list?col=5&pageNo={n}" for n in (2, 3)]
+
+
+def test_pages_in_the_url_of_a_post_or_as_an_offset_of_a_get():
+    post = scrapy.Request("http://h/api/list?pageNo=1", method="POST", body="ch=nb",
+                          headers={"Content-Type": FORM})
+    (p2,) = _next(_records(range(3)), post)
+    assert (p2.url, p2.method, p2.body) == ("http://h/api/list?pageNo=2", "POST", "ch=nb")
+    counted = {"rows": _records(range(3))["data"], "totalPage": 3}
+    assert [f.url for f in _next(counted, post)] == ["http://h/api/list?pageNo=2", "http://h/api/list?pageNo=3"]
+    (g2,) = _next(_records(range(3)), scrapy.Request("http://h/api/list?start=0&limit=3"))
+    assert g2.url == "http://h/api/list?start=3&limit=3"

@@ -20,7 +20,7 @@ from parsel import Selector
 
 from crawler.pages.base import SelectorCountError
 from crawler.pages.html import HtmlPage
-from crawler.pages.jsonapi import MAX_PAGES, PAGE_PARAMS, JsonListing, api_urls
+from crawler.pages.jsonapi import MAX_PAGES, JsonListing, api_urls
 from crawler.pages.pagers import with_param
 from crawler.pages.postapi import decode, encode, page_path, post_calls, with_page
 from crawler.spiders import static
@@ -84,21 +84,24 @@ def follow_json(text: str, url: str, request=None) -> list[Follow]:
     listing = JsonListing(text, url)
     out = static.follow(listing.links(), column=True)
     if request is not None and request.method == "POST":
-        return out + _next_bodies(listing, out, request)
+        return out + (_next_bodies(listing, out, request) or _next_urls(listing, out, request))
     if listing.page_count or request is None:
         return out + [Follow(u, "api") for u in listing.page_urls()]
-    return out + _next_urls(out, request)  # no count: page by the query's page parameter
+    return out + _next_urls(listing, out, request)  # no count: page by the query's page parameter
+
+
+def _call_headers(request) -> tuple:
+    """The headers the page's call sent, as it sent them (not those middlewares added)."""
+    return tuple((k, request.headers[k].decode("latin-1")) for k in CALL_HEADERS if request.headers.get(k))
 
 
 def _next_bodies(listing: JsonListing, follows: list[Follow], request) -> list[Follow]:
     fields = decode(request.body)
-    # the headers the page's call sent, as it sent them (not those middlewares added)
-    headers = tuple((k, request.headers[k].decode("latin-1")) for k in CALL_HEADERS if request.headers.get(k))
     found = page_path(fields) if fields else None
     if not found:
-        return []  # one page only: nothing in the body says which
+        return []  # nothing in the body says which page (the URL may)
     path, step = found
-    as_json = request.body.lstrip().startswith(b"{")
+    as_json, headers = request.body.lstrip().startswith(b"{"), _call_headers(request)
     n = request.meta.get(PAGE_KEY, 0)
 
     def page(k: int, meta: tuple) -> Follow:
@@ -107,14 +110,23 @@ def _next_bodies(listing: JsonListing, follows: list[Follow], request) -> list[F
     return _pages(listing.page_count, follows, request, page)
 
 
-def _next_urls(follows: list[Follow], request) -> list[Follow]:
+def _next_urls(listing: JsonListing, follows: list[Follow], request) -> list[Follow]:
+    """Pages by the URL's page parameter or offset (found as in a body), the body, if
+    any, sent again with each."""
     query = dict(parse_qsl(urlsplit(request.url).query))
-    param = next((p for p in PAGE_PARAMS if query.get(p, "").isdigit()), None)
-    if param is None:
-        return []
+    found = page_path(query)
+    if not found:
+        return []  # one page only
+    (param,), step = found
     n, value = request.meta.get(PAGE_KEY, 0), int(query[param])
-    return _pages(None, follows, request,
-                  lambda k, meta: Follow(with_param(request.url, param, value + k - n), "api", meta=meta))
+
+    def page(k: int, meta: tuple) -> Follow:
+        url = with_param(request.url, param, value + (k - n) * step)
+        if request.method == "POST":
+            return _post(url, request.body.decode("utf-8", "replace"), _call_headers(request), meta)
+        return Follow(url, "api", meta=meta)
+
+    return _pages(listing.page_count if request.method == "POST" else None, follows, request, page)
 
 
 def _pages(count: int | None, follows: list[Follow], request, page) -> list[Follow]:
