@@ -12,7 +12,8 @@ Many portals load their 信息公开 list by POSTing the channel and page in the
 Each call is read as a browser would send it: the URL (a literal, a name or a `+`
 concatenation, evaluated with the page's values as crawler/pages/jsonapi.py does
 for GET), the body (an object literal of simple values: strings, numbers, names the
-page assigns; a JSON.stringify(…) of one; a form string) and its Content-Type (the
+page assigns; a JSON.stringify(…) of one; a form string: crawler/pages/jsvalues.py)
+and its Content-Type (the
 call's own header or contentType, else the default of that call style). A body
 value that is not simple (a function call, a computed expression) makes the call
 unusable, except for the page parameter, which stands for the first page.
@@ -33,14 +34,13 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode, urljoin
 
 from crawler import discovery
-from crawler.pages import jsonapi
+from crawler.pages import jsvalues
 
 # Where a POST call starts; the arguments are read from the bracket that follows.
 CALL_HEAD = re.compile(r"""(?<![\w$])(?:\$|jQuery)\.(ajax|post)\s*\(|(?<![\w$.])(fetch)\s*\("""
                        r"""|(?<![\w$.])(axios)(?:\.(post|request))?\s*\(|\.open\s*\(\s*['"](POST)['"]\s*,""", re.I)
 SEND = re.compile(r"\.send\s*\(")
 SET_HEADER = re.compile(r"""setRequestHeader\s*\(\s*['"]content-type['"]\s*,\s*['"]([^'"]+)['"]""", re.I)
-MAX_CALL_CHARS = 4000  # a call's arguments; more is a minified bundle, not a call to read
 MAX_CALLS = 200        # POST calls examined per page (bounded time on hostile scripts)
 XHR_SEND_CHARS = 1500  # between xhr.open and its send
 FORM = "application/x-www-form-urlencoded; charset=UTF-8"
@@ -52,17 +52,7 @@ PAGE_FIELD = re.compile(r"^(page|pageNo|page_no|pageNum|page_num|pageNumber|page
 OFFSET_FIELD = re.compile(r"^(start|offset|from|startIndex|start_index|startRecord|startrecord|firstResult|skip)$",
                           re.I)
 SIZE_FIELD = re.compile(r"^(pageSize|page_size|size|limit|rows|length|perPage|per_page|pageRows|count|ps)$", re.I)
-NAME = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
-STRING = re.compile(r""""[^"\n]*"|'[^'\n]*'""")
-TEMPLATE = re.compile(r"`(?:[^`$\\]|\$\{\s*[A-Za-z_$][\w$.]*\s*\})*`")  # names only inside ${…}
-TEMPLATE_PART = re.compile(r"\$\{\s*([A-Za-z_$][\w$.]*)\s*\}")
-NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-OBJECT_ASSIGNMENT = re.compile(r"(?:^|(?<=[\s,{;(]))([A-Za-z_$][\w$]*+)\s*[:=]\s*\{")
 RELATIVE_URL = re.compile(r"^[\w./?=&%:-]+$")
-
-
-class Unreadable(ValueError):
-    """A body value that is not a simple literal (a function call, arithmetic …)."""
 
 
 @dataclass(frozen=True)
@@ -89,13 +79,7 @@ class PostCall:
 def encode(fields: dict, as_json: bool) -> str:
     if as_json:  # as JSON.stringify writes it
         return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    return urlencode([(k, _form_value(v)) for k, v in fields.items()])
-
-
-def _form_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return "" if v is None else str(v)
+    return urlencode([(k, jsvalues.form_value(v)) for k, v in fields.items()])
 
 
 def decode(body: bytes | str) -> dict | None:
@@ -143,181 +127,14 @@ def _is_int(v) -> bool:
     return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.isdigit())
 
 
-# --- reading JavaScript ------------------------------------------------------------
-
-def _skip(text: str, i: int, end: int) -> int | None:
-    """The index after the string or comment starting at text[i]; -1 when it does not end
-    before `end`; None when none starts there."""
-    ch = text[i]
-    if ch in "\"'`":
-        j = text.find(ch, i + 1, end)
-        while j != -1 and text[j - 1] == "\\":
-            j = text.find(ch, j + 1, end)
-        return -1 if j == -1 else j + 1
-    if ch == "/" and text.startswith("//", i):
-        j = text.find("\n", i, end)
-        return end if j == -1 else j + 1
-    if ch == "/" and text.startswith("/*", i):
-        j = text.find("*/", i + 2, end)
-        return -1 if j == -1 else j + 2
-    return None
-
-
-def _span(text: str, start: int, open_ch: str = "(") -> str | None:
-    """The text inside the bracket opening at text[start] (strings, comments and nesting respected)."""
-    close = {"(": ")", "{": "}", "[": "]"}
-    stack, i, end = [close[open_ch]], start + 1, min(len(text), start + MAX_CALL_CHARS)
-    while i < end:
-        skipped = _skip(text, i, end)
-        if skipped is not None:
-            if skipped == -1:
-                return None
-            i = skipped
-            continue
-        ch = text[i]
-        if ch in close:
-            stack.append(close[ch])
-        elif ch in ")}]":
-            if ch != stack.pop():
-                return None
-            if not stack:
-                return text[start + 1:i]
-        i += 1
-    return None
-
-
-def _split(inner: str) -> list[str]:
-    """Top-level comma-separated parts of an argument list or object literal, comments left out."""
-    parts, depth, cur, i, end = [], 0, [], 0, len(inner)
-    while i < end:
-        skipped = _skip(inner, i, end)
-        if skipped is not None:
-            skipped = end if skipped == -1 else skipped
-            if inner[i] in "\"'`":
-                cur.append(inner[i:skipped])
-            i = skipped
-            continue
-        ch = inner[i]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-    if "".join(cur).strip():
-        parts.append("".join(cur).strip())
-    return parts
-
-
-def _object(inner: str, values: dict) -> dict:
-    """An object literal's members; values that are not simple raise Unreadable lazily
-    (kept as Unreadable instances, so options like success: function… do not spoil a call)."""
-    out = {}
-    for part in _split(inner):
-        m = re.match(r"""^(?:["']([^"']+)["']|([A-Za-z_$][\w$]*))\s*:\s*(.*)$""", part, re.S)
-        if not m:
-            continue
-        key = m.group(1) or m.group(2)
-        try:
-            out[key] = _value(m.group(3).strip(), values)
-        except Unreadable as exc:
-            out[key] = exc
-    return out
-
-
-def _value(expr: str, values: dict):
-    """A simple JavaScript value: string, number, boolean, object literal, JSON.stringify
-    of one, a name the page assigns, or a `+` concatenation of those."""
-    if expr.startswith("{") and expr.endswith("}"):
-        return _object(expr[1:-1], values)
-    m = re.match(r"^JSON\.stringify\s*\((.*)\)$", expr, re.S)
-    if m:
-        inner = _value(m.group(1).strip(), values)
-        if not isinstance(inner, dict):
-            raise Unreadable(expr)
-        return _Json(inner)
-    m = re.match(r"^(?:new\s+URLSearchParams|(?:Qs|qs|\$)\.(?:stringify|param))\s*\((.*)\)$", expr, re.S)
-    if m:
-        inner = _value(m.group(1).strip(), values)
-        if not isinstance(inner, dict):
-            raise Unreadable(expr)
-        return _Form(inner)
-    if expr in ("true", "false"):
-        return expr == "true"
-    if expr == "null":
-        return None
-    if NUMBER.fullmatch(expr):
-        return int(expr) if "." not in expr else float(expr)
-    if STRING.fullmatch(expr):
-        return expr[1:-1]
-    if TEMPLATE.fullmatch(expr):  # `/api/${CAT}/list?page=${page}`
-        return TEMPLATE_PART.sub(lambda m: _form_value(_template_value(m.group(1), values)), expr[1:-1])
-    if NAME.fullmatch(expr):
-        short = expr.rsplit(".", 1)[-1]
-        if isinstance(values.get(short), _Source):  # var params = {…}; a name never expands into itself
-            return _object(values[short], {k: v for k, v in values.items() if k != short})
-        if short in values:
-            return values[short]
-        raise _Name(short)
-    if jsonapi.CONCAT.fullmatch(expr):
-        text = jsonapi._evaluate(expr, {k: _form_value(v) for k, v in values.items()})
-        if text is not None:
-            return text
-    raise Unreadable(expr)
-
-
-def _template_value(name: str, values: dict):
-    try:
-        return _value(name, values)
-    except _Name:
-        if jsonapi.PAGE_VAR.match(name.rsplit(".", 1)[-1]):
-            return 1  # the page a loader is first called with
-        raise
-
-
-class _Name(Unreadable):
-    """A name the page never gives a literal (a function parameter: maybe the page number)."""
-
-
-class _Json(dict):
-    """A JSON.stringify(…) body."""
-
-
-class _Form(dict):
-    """A URLSearchParams / qs.stringify body: a form."""
-
-
-class _Source(str):
-    """The text inside an object literal a name is given (`var params = {…}`), read when used."""
-
-
-def _values(scripts: str) -> dict:
-    """The literal each name is first given on the page (numbers as numbers), and the
-    object literals names are given (`var params = {pageNo: 1}`, Vue's `queryParams: {…}`)."""
-    out: dict = {}
-    for m in jsonapi.ASSIGNMENT.finditer(scripts):
-        out.setdefault(m.group(1), int(m.group(4)) if m.group(4) is not None else (m.group(2) or m.group(3) or ""))
-    for i, m in enumerate(OBJECT_ASSIGNMENT.finditer(scripts)):
-        if i >= MAX_CALLS:
-            break
-        inner = _span(scripts, m.end() - 1, "{")
-        if inner is not None:
-            out.setdefault(m.group(1), _Source(inner))
-    return out
-
-
 def _fields(body: dict) -> dict | None:
     """The body's simple fields; None when one that matters is unreadable. A name that is
     not assigned stands for the first page where the key is a page or offset parameter."""
     out = {}
     for k, v in body.items():
-        if isinstance(v, _Name) and (PAGE_FIELD.match(k) or OFFSET_FIELD.match(k)):
+        if isinstance(v, jsvalues.UnknownName) and (PAGE_FIELD.match(k) or OFFSET_FIELD.match(k)):
             out[k] = 0 if OFFSET_FIELD.match(k) else 1
-        elif isinstance(v, Unreadable):
+        elif isinstance(v, jsvalues.Unreadable):
             return None
         elif isinstance(v, dict):
             inner = _fields(v)
@@ -343,15 +160,15 @@ def _call(kind: str, args: list[str], values: dict, after: str) -> PostCall | No
     """The POST a call sends, or None (a GET, or a body this reader cannot know)."""
     def val(expr):  # an unreadable argument stays one (it is no missing argument)
         try:
-            return _value(expr, values)
-        except Unreadable as exc:
+            return jsvalues.value(expr, values)
+        except jsvalues.Unreadable as exc:
             return exc
 
     if kind == "xhr":
         url, body = val(args[0]) if args else None, None
         send = SEND.search(after, 0, XHR_SEND_CHARS)
         if send:
-            inner = _span(after, send.end() - 1)
+            inner = jsvalues.span(after, send.end() - 1)
             body = val(inner.strip()) if inner and inner.strip() else None
         header = SET_HEADER.search(after, 0, send.start() if send else XHR_SEND_CHARS)
         return _make(url, body, header.group(1) if header else None, style="xhr")
@@ -391,9 +208,9 @@ def _make(url, body, header: str | None, *, style: str) -> PostCall | None:
     if not isinstance(url, str) or not url.strip() or not RELATIVE_URL.match(url.strip()):
         return None
     string_type = {"jquery": FORM, "axios": FORM}.get(style, TEXT)
-    if isinstance(body, _Json):
+    if isinstance(body, jsvalues.JsonBody):
         fields, as_json, default = _fields(body), True, JSON_TYPE if style == "axios" else string_type
-    elif isinstance(body, _Form):
+    elif isinstance(body, jsvalues.FormBody):
         fields, as_json, default = _fields(body), False, FORM
     elif isinstance(body, dict) and style in ("jquery", "axios"):
         # axios sends an object as JSON, unless told the body is a form (axios ≥ 1 encodes it so)
@@ -420,16 +237,16 @@ def post_calls(scripts: str, base: str) -> list[PostCall]:
         if i >= MAX_CALLS:
             break
         if values is None:
-            values = _values(scripts)
+            values = jsvalues.page_values(scripts)
         kind = "xhr" if m.group(5) else (m.group(1) or m.group(2) or "axios").lower()
         if kind == "axios" and (m.group(4) or "").lower() == "post":
             kind = "axios.post"
         if kind == "xhr":
-            inner = _span(scripts, m.start() + m.group(0).index("("))
-            args = _split(inner)[1:] if inner else []
+            inner = jsvalues.span(scripts, m.start() + m.group(0).index("("))
+            args = jsvalues.split_top(inner)[1:] if inner else []
         else:
-            inner = _span(scripts, m.end() - 1)
-            args = _split(inner) if inner is not None else []
+            inner = jsvalues.span(scripts, m.end() - 1)
+            args = jsvalues.split_top(inner) if inner is not None else []
         if not args:
             continue
         call = _call(kind, args, values, scripts[m.end():m.end() + XHR_SEND_CHARS])
