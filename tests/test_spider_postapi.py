@@ -232,10 +232,12 @@ def test_external_scripts_are_read_with_the_pages_configuration():
     html = ('<div id="app"></div><script>window.pageConfig = {channelId: 1102, pageSize: 6};'
             ' window._CONFIG = {SID: "1958", CAT_ID: 1101};</script>'
             '<script src="/js/jquery-1.12.4.min.js"></script><script src="https://cdn.x.cn/vue.js"></script>'
-            '<script src="js/analytics.js"></script><script src="/js/xxgk-list.js?v=3"></script>'
+            '<script src="js/analytics.js"></script><script src="/js/jquery.SuperSlide.2.1.1.js"></script>'
+            '<script src="/js/xxgk-list.js?v=3"></script><script src="/js/variable.min.js"></script>'
             '<script src="/gkmlpt/static/js/gkmlpt.bundle.js"></script>')
     follows = jsonapi.script_follows(HtmlPage(html, BASE))
-    assert [f.url for f in follows] == ["http://h/js/xxgk-list.js?v=3", "http://h/gkmlpt/static/js/gkmlpt.bundle.js"]
+    assert [f.url for f in follows] == ["http://h/js/xxgk-list.js?v=3", "http://h/js/variable.min.js",
+                                        "http://h/gkmlpt/static/js/gkmlpt.bundle.js"]
     assert {f.role for f in follows} == {"script"}
     meta = dict(follows[0].meta)
     (post,) = jsonapi.follow_script(POST_BUNDLE, meta)

@@ -1,14 +1,14 @@
 """Columns rendered from a JSON listing API, called with GET or POST.
 
 The API may be named in the page's inline scripts or, when the page's HTML lists
-nothing, in its own external scripts (fetched as role `script`, read with the page's
-inline configuration). A GET API's other pages are URLs (JsonListing.page_urls when the JSON states a count,
-else the query's page parameter moved one at a time). A POST API's are bodies: the
-page parameter found in the body (crawler/pages/postapi.py) is moved one page (or
-one page size, for an offset) at a time. Page 1 fans out to every page when the JSON
-states a count; without one each page asks for the next only while it brings records
-the page before did not have (the pagers' rule, crawler/spiders/pagers.py), and never
-beyond MAX_PAGES.
+nothing, in its own external scripts (fetched as role `script`, read with the
+page's inline configuration). A GET API's other pages are URLs (JsonListing.page_urls
+when the JSON states a count, else the query's page parameter moved one page at a
+time). A POST API's are bodies: the page parameter found in the body
+(crawler/pages/postapi.py) is moved one page (or one page size, for an offset) at a
+time. Page 1 fans out to every page when the JSON states a count; without one each
+page asks for the next only while it brings records the page before did not have
+(the pagers' rule, crawler/spiders/pagers.py), and never beyond MAX_PAGES.
 """
 
 from __future__ import annotations
@@ -28,15 +28,18 @@ from crawler.spiders.follow import Follow
 
 # Request meta of a further page (a POST's, or a GET's without a count): which page after
 # the declared one, the records of the page before, whether page 1 asked for every page.
-PAGE_KEY, PREVIOUS_KEY, FANNED_KEY = "post_page", "post_previous", "post_fanned"
+PAGE_KEY, PREVIOUS_KEY, FANNED_KEY = "api_page", "api_previous", "api_fanned"
 # External scripts: the page that loads them and its inline scripts (request meta), how
 # many per page, how much of the page's and of each script's text is read.
 SCRIPT_PAGE, SCRIPT_INLINE = "script_page", "script_inline"
 MAX_SCRIPTS, INLINE_CHARS, SCRIPT_CHARS = 6, 20_000, 2_000_000
-# File names of libraries, analytics and widgets: they call no site's list API.
-LIBRARY = re.compile(r"jquery|vue|react|axios|layui|layer|bootstrap|echarts|swiper|polyfill|html5shiv|respond"
-                     r"|pdf(?:\.worker)?\.js|qrcode|moment|lodash|require|zepto|element|ueditor|superslide"
-                     r"|jweixin|share|analytics|cnzz|tongji|jiathis|\bhm\.js|wza|aria|\.min\.js$", re.I)
+# Words of the file names of libraries, analytics and widgets: they call no site's list API
+# (jquery-1.12.4.min.js, vue.runtime.js, jquery.SuperSlide.2.1.js, hm.js …).
+LIBRARY_WORDS = frozenset((
+    "jquery", "vue", "react", "axios", "layui", "layer", "bootstrap", "echarts", "swiper", "polyfill", "html5shiv",
+    "respond", "pdf", "qrcode", "moment", "lodash", "require", "zepto", "element", "ueditor", "superslide",
+    "jweixin", "share", "analytics", "cnzz", "tongji", "jiathis", "hm", "wza", "aria", "babel", "md5",
+    "base64", "json2", "placeholder", "scrollbar", "datepicker", "laydate", "my97datepicker", "wdatepicker"))
 EMPTY = Selector(text="<html></html>")
 CALL_HEADERS = ("Content-Type", "X-Requested-With")
 ACCEPT = "application/json, text/javascript, */*; q=0.01"  # what jQuery asks a JSON API for
@@ -61,8 +64,8 @@ def script_follows(page: HtmlPage) -> list[Follow]:
     meta = ((SCRIPT_PAGE, page.url), (SCRIPT_INLINE, page.scripts()[:INLINE_CHARS]))
     out = []
     for src in page.script_sources():
-        name = urlsplit(src).path.rsplit("/", 1)[-1]
-        if not LIBRARY.search(name) and src not in {f.url for f in out}:
+        words = set(re.split(r"[^a-z0-9]+", urlsplit(src).path.rsplit("/", 1)[-1].lower()))
+        if not words & LIBRARY_WORDS and src not in {f.url for f in out}:
             out.append(Follow(src, "script", meta=meta))
     return out[:MAX_SCRIPTS]
 
