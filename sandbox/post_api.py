@@ -11,6 +11,7 @@ mechanism must not depend on:
   fetch    fetch(…, {method})    JSON.stringify        pageIndex (0-based) data.data.records    totalPage
   axios    axios.post(url, obj)  JSON                  page.current        rows (top level)     total only
   xhr      xhr.open/send         form string (concat)  start + limit       a bare array         none (chain)
+  fragment $.post(url, {...}, fn)  form                  pageNum             an HTML fragment     共N页 in it
   bundle   $.ajax in an external script (/js/xxgk-list.js) reading the page's inline
            window.pageConfig; a jquery.min.js beside it; answers as ajax does
 
@@ -22,14 +23,15 @@ demands it (ajax, bundle: 403), and pages by the body's own field.
 from __future__ import annotations
 
 import json
+from html import escape
 from urllib.parse import parse_qsl
 
 from sandbox import render_html, response
 from sandbox.cms import paginate
 
-VARIANTS = ("ajax", "post", "fetch", "axios", "xhr", "bundle")
+VARIANTS = ("ajax", "post", "fetch", "axios", "xhr", "fragment", "bundle")
 ENDPOINTS = {"ajax": "/api/xxgk/list", "bundle": "/api/xxgk/list", "post": "/gkml/queryList.do", "fetch": "/open/api/docs/page",
-             "axios": "/prod-api/info/list", "xhr": "/xxgk/listJson.do"}
+             "axios": "/prod-api/info/list", "xhr": "/xxgk/listJson.do", "fragment": "/xxgk/listFragment.do"}
 JSON_BODY = ("fetch", "axios")
 BUNDLE = "/js/xxgk-list.js"
 LIBRARY = "/js/jquery.min.js"
@@ -84,6 +86,13 @@ new Vue({{ el: "#app", data: {{ rows: [], total: 0 }},
     axios.post("/prod-api/info/list", {{deptCode: DEPT_CODE, page: {{current: 1, size: {size}}}}})
       .then(res => {{ this.rows = res.data.rows; this.total = res.data.total; }});
   }} }});"""
+    if v == "fragment":
+        return f"""function loadPage(pageNum) {{
+  $.post("/xxgk/listFragment.do", {{colId: "{column.key}", pageNum: pageNum}}, function (html) {{
+    $("#list").html(html);
+  }});
+}}
+loadPage(1);"""
     return f"""var CHANNEL = "{column.key}";
 function fetchRows(start) {{
   var xhr = new XMLHttpRequest();
@@ -136,7 +145,7 @@ def _int(value, default: int) -> int:
 
 def _column(v: str, site, fields: dict):
     want = {"ajax": str(fields.get("channelId")), "post": fields.get("catId"), "fetch": fields.get("columnCode"),
-            "axios": fields.get("deptCode"), "xhr": fields.get("channel")}[v]
+            "axios": fields.get("deptCode"), "xhr": fields.get("channel"), "fragment": fields.get("colId")}[v]
     for c in site.columns:
         if want in (str(c.number), c.key, f"{c.key}-{c.number}"):
             return c
@@ -169,13 +178,19 @@ def api(site, request, v: str) -> response.Response | None:
         return _json([{"title": e.title, "link": e.path, "date": e.date} for e in rows])
     page = {"ajax": lambda: _int(fields.get("pageNo"), 1), "post": lambda: _int(fields.get("curPage"), 1),
             "fetch": lambda: _int(fields.get("pageIndex"), 0) + 1,
-            "axios": lambda: _int((fields.get("page") or {}).get("current"), 1)}[v]()
+            "axios": lambda: _int((fields.get("page") or {}).get("current"), 1),
+            "fragment": lambda: _int(fields.get("pageNum"), 1)}[v]()
     pages = paginate(entries, size)
     items = pages[page - 1] if 1 <= page <= len(pages) else []
     if v == "ajax":
         return _json({"code": 200, "msg": "操作成功", "data": {
             "list": [{"title": e.title, "url": e.path, "publishDate": e.date} for e in items],
             "total": len(entries), "pageNo": page, "pageSize": size}})
+    if v == "fragment":
+        rows = "".join(f'<li><a href="{e.path}" target="_blank" title="{escape(e.title)}">{escape(e.title)}</a>'
+                       f"<span>{e.date}</span></li>" for e in items)
+        return response.Response(body=f'<ul class="list">{rows}</ul><div class="page">共{len(pages)}页</div>'.encode(),
+                                 content_type="text/html;charset=UTF-8")
     if v == "post":
         return _json({"success": True, "result": {
             "rows": [{"docTitle": e.title, "docUrl": e.path, "pubDate": e.date} for e in items]}})

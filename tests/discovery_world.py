@@ -68,6 +68,8 @@ POST_SITES: tuple[SiteSpec, ...] = (
              page_size=4, features=("post_json_list:axios", *FILES)),
     SiteSpec("t-post-xhr", "static", (_b("新郑市人民政府", "county", "410184"),), page_size=3,
              features=("post_json_list:xhr", "more_decoys")),
+    SiteSpec("t-post-fragment", "static", (_b("登封市人民政府", "county", "410185"),), page_size=4,
+             features=("post_json_list:fragment", "more_decoys")),
     SiteSpec("t-post-bundle", "static", (_b("荥阳市人民政府", "county", "410182"),), page_size=4,
              features=("post_json_list:bundle", *FILES)),
 )

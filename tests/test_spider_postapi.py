@@ -282,3 +282,13 @@ def test_pages_in_the_url_of_a_post_or_as_an_offset_of_a_get():
     assert [f.url for f in _next(counted, post)] == ["http://h/api/list?pageNo=2", "http://h/api/list?pageNo=3"]
     (g2,) = _next(_records(range(3)), scrapy.Request("http://h/api/list?start=0&limit=3"))
     assert g2.url == "http://h/api/list?start=3&limit=3"
+
+
+def test_a_post_answered_with_an_html_fragment_is_read_as_its_entries():
+    rows = "".join(f'<li><a href="/a/{i}.html">某县{2000 + i}年政府信息公开工作年度报告</a></li>' for i in range(3))
+    request = _request("colId=nb&pageNum=1", FORM)
+    follows = jsonapi.follow_json(f"<ul>{rows}</ul><div>共3页</div>", request.url, request)
+    assert [f.url for f in follows if f.role == "item"] == [f"http://h/a/{i}.html" for i in range(3)]
+    assert [f.body for f in follows if f.role == "api"] == ["colId=nb&pageNum=2", "colId=nb&pageNum=3"]
+    chained = jsonapi.follow_json(f"<ul>{rows}</ul>", request.url, request)  # no count: the next page only
+    assert [f.body for f in chained if f.role == "api"] == ["colId=nb&pageNum=2"]

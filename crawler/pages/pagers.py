@@ -142,7 +142,7 @@ def _form_by_field(forms: list[FormSpec], sel, ident: str) -> FormSpec | None:
     return None
 
 
-def _count(text: str) -> int | None:
+def stated_count(text: str) -> int | None:
     """The page count the page states (共N页, 1/N页, totalPage = N); None when it does not
     (the page numbers a pager calls are not a count: a pager may show only 下一页)."""
     for pattern in COUNT_TEXT:
@@ -181,13 +181,13 @@ def read_pager(text: str, sel, url: str) -> Pager | None:
             if form:
                 pager = Pager(form=form, offset=target[1], how="form", calls=pages)
                 break
-    if pager is None and forms and (calls or assigned or _count(text)):
+    if pager is None and forms and (calls or assigned or stated_count(text)):
         # page calls or handlers writing numbers into a form with a page field, or such a
         # form (submitted by its own 下一页 button) on a page stating its count
         pager = Pager(form=forms[0], how="form", calls=set().union(*calls.values(), assigned))
     if pager is None:
         return None
-    pager.count = _count(text)
+    pager.count = stated_count(text)
     if pager.form is not None:
         value = pager.form.fields.get(pager.form.page_field, "")
         pager.current = int(value) - pager.offset if value.isdigit() else None
@@ -205,7 +205,7 @@ def query_pager(links, url: str, text: str) -> Pager | None:
             continue
         for k, v in parse_qsl(parts.query):
             if QUERY_PAGE.match(k) and v.isdigit() and k not in here:
-                count = _count(text)
+                count = stated_count(text)
                 if count and count > MAX_PAGES:
                     raise SelectorCountError(f"pager: {count} pages (> {MAX_PAGES}) on {url}")
                 return Pager(count=count, query_param=k, how="query", current=1,

@@ -35,6 +35,9 @@ from urllib.parse import parse_qsl, urlencode, urljoin
 
 from crawler import discovery
 from crawler.pages import jsvalues
+from crawler.pages.html import HtmlPage
+from crawler.pages.jsonapi import JsonListing
+from crawler.pages.pagers import stated_count
 
 # Where a POST call starts; the arguments are read from the bracket that follows.
 CALL_HEAD = re.compile(r"""(?<![\w$])(?:\$|jQuery)\.(ajax|post)\s*\(|(?<![\w$.])(fetch)\s*\("""
@@ -259,3 +262,24 @@ def post_calls(scripts: str, base: str) -> list[PostCall]:
         seen.add(key)
         out.append(call)
     return out
+
+
+class FragmentListing:
+    """An HTML fragment of list entries answered to a POST (older CMSs draw the list with
+    `$.post(url, data, function (html) { $("#list").html(html); })`): read like a JSON
+    listing, its links the records and the count it states (共N页, 1/N页) the pages."""
+
+    def __init__(self, text: str, url: str):
+        self.text, self.page = text, HtmlPage(text, url)
+
+    def links(self) -> list:
+        return self.page.links()
+
+    @property
+    def page_count(self) -> int | None:
+        return stated_count(self.text)
+
+
+def answer_listing(text: str, url: str):
+    """What a POSTed list API answered: a JSON listing, or an HTML fragment of entries."""
+    return FragmentListing(text, url) if text.lstrip()[:1] == "<" else JsonListing(text, url)

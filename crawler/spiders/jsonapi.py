@@ -22,7 +22,7 @@ from crawler.pages.base import SelectorCountError
 from crawler.pages.html import HtmlPage
 from crawler.pages.jsonapi import MAX_PAGES, JsonListing, api_urls
 from crawler.pages.pagers import with_param
-from crawler.pages.postapi import decode, encode, page_path, post_calls, with_page
+from crawler.pages.postapi import answer_listing, decode, encode, page_path, post_calls, with_page
 from crawler.spiders import static
 from crawler.spiders.follow import Follow
 
@@ -84,10 +84,12 @@ def _post(url: str, body: str, headers: tuple, meta: tuple) -> Follow:
 def follow_json(text: str, url: str, request=None) -> list[Follow]:
     """Records and further pages of a JSON listing; `request` (Scrapy's) tells a POST's
     body, and the page a request of a chain was (its meta)."""
+    if request is not None and request.method == "POST":  # JSON, or an HTML fragment of entries
+        listing = answer_listing(text, url)
+        out = static.follow(listing.links(), column=True)
+        return out + (_next_bodies(listing, out, request) or _next_urls(listing, out, request))
     listing = JsonListing(text, url)
     out = static.follow(listing.links(), column=True)
-    if request is not None and request.method == "POST":
-        return out + (_next_bodies(listing, out, request) or _next_urls(listing, out, request))
     if listing.page_count or request is None:
         return out + [Follow(u, "api") for u in listing.page_urls()]
     return out + _next_urls(listing, out, request)  # no count: page by the query's page parameter
@@ -98,7 +100,7 @@ def _call_headers(request) -> tuple:
     return tuple((k, request.headers[k].decode("latin-1")) for k in CALL_HEADERS if request.headers.get(k))
 
 
-def _next_bodies(listing: JsonListing, follows: list[Follow], request) -> list[Follow]:
+def _next_bodies(listing, follows: list[Follow], request) -> list[Follow]:
     fields = decode(request.body)
     found = page_path(fields) if fields else None
     if not found:
@@ -113,7 +115,7 @@ def _next_bodies(listing: JsonListing, follows: list[Follow], request) -> list[F
     return _pages(listing.page_count, follows, request, page)
 
 
-def _next_urls(listing: JsonListing, follows: list[Follow], request) -> list[Follow]:
+def _next_urls(listing, follows: list[Follow], request) -> list[Follow]:
     """Pages by the URL's page parameter or offset (found as in a body), the body, if
     any, sent again with each."""
     query = dict(parse_qsl(urlsplit(request.url).query))
