@@ -83,6 +83,9 @@ FORM_PLAIN = "application/x-www-form-urlencoded"
     ('$.ajax({\n  // don\'t cache: the list changes\n  url: "/api/list", /* new */ type: "POST",\n'
      '  data: {channelId: 5, pageNo: 1}, // page 1\n});',
      "http://h/api/list", "channelId=5&pageNo=1", FORM, ("pageNo",), 1),
+    # what the script computes for the page or offset stands for the first page
+    ("function more(page) { $.post('/api/l', {ch: 3, start: (page - 1) * 10, limit: 10}); }",
+     "http://h/api/l", "ch=3&start=0&limit=10", FORM, ("start",), 10),
     # no page field: one request, no paging
     ("$.post('/api/all', {channel: 'ndbg'});", "http://h/api/all", "channel=ndbg", FORM, None, 1),
 ])

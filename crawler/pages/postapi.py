@@ -135,7 +135,8 @@ def _fields(body: dict) -> dict | None:
     not assigned stands for the first page where the key is a page or offset parameter."""
     out = {}
     for k, v in body.items():
-        if isinstance(v, jsvalues.UnknownName) and (PAGE_FIELD.match(k) or OFFSET_FIELD.match(k)):
+        if isinstance(v, jsvalues.Unreadable) and (PAGE_FIELD.match(k) or OFFSET_FIELD.match(k)):
+            # the key says what it is: `pageNo: page`, `start: (page - 1) * size` hold the first page
             out[k] = 0 if OFFSET_FIELD.match(k) else 1
         elif isinstance(v, jsvalues.Unreadable):
             return None
