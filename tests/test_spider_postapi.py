@@ -83,6 +83,9 @@ FORM_PLAIN = "application/x-www-form-urlencoded"
     ('$.ajax({\n  // don\'t cache: the list changes\n  url: "/api/list", /* new */ type: "POST",\n'
      '  data: {channelId: 5, pageNo: 1}, // page 1\n});',
      "http://h/api/list", "channelId=5&pageNo=1", FORM, ("pageNo",), 1),
+    # jQuery's .load POSTs when given an object (its answer is an HTML fragment)
+    ('$("#list").load("/xxgk/list.jsp", {col: 5, pageNo: 1}, function () { bind(); });',
+     "http://h/xxgk/list.jsp", "col=5&pageNo=1", FORM, ("pageNo",), 1),
     # what the script computes for the page or offset stands for the first page
     ("function more(page) { $.post('/api/l', {ch: 3, start: (page - 1) * 10, limit: 10}); }",
      "http://h/api/l", "ch=3&start=0&limit=10", FORM, ("start",), 10),
@@ -103,6 +106,7 @@ def test_post_calls(script, url, body, ctype, page, step):
     "$.post(buildUrl(), {page: 1});",                                          # a URL only the browser knows
     "xhr.open('POST', '/api/list'); xhr.send(form);",                          # a FormData
     "fetch(`/api/${x}/list`, {method: 'POST', body: 'page=1'});",               # a template of unknown names
+    '$("#list").load("/xxgk/list.jsp?col=5&pageNo=1");',                        # .load without an object: a GET
     "$.post('/api/list', {page: 1" + " " * 5000 + "});",                       # too long to be a call
 ])
 def test_calls_that_are_not_read(script):

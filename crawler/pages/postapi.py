@@ -8,6 +8,7 @@ Many portals load their 信息公开 list by POSTing the channel and page in the
                 body: JSON.stringify({columnCode: "ndbg", pageIndex: 0})})
     axios.post(url, {deptCode: DEPT, page: 1, size: 10})      (JSON unless qs.stringify)
     xhr.open("POST", url); xhr.setRequestHeader(…); xhr.send("channel=" + CH + "&start=0&limit=20")
+    $("#list").load(url, {col: 5, page: 1})                     (jQuery POSTs an object; HTML answer)
 
 Each call is read as a browser would send it: the URL (a literal, a name or a `+`
 concatenation, evaluated with the page's values as crawler/pages/jsonapi.py does
@@ -40,8 +41,9 @@ from crawler.pages.jsonapi import JsonListing
 from crawler.pages.pagers import stated_count
 
 # Where a POST call starts; the arguments are read from the bracket that follows.
-CALL_HEAD = re.compile(r"""(?<![\w$])(?:\$|jQuery)\.(ajax|post)\s*\(|(?<![\w$.])(fetch)\s*\("""
-                       r"""|(?<![\w$.])(axios)(?:\.(post|request))?\s*\(|\.open\s*\(\s*['"](POST)['"]\s*,""", re.I)
+CALL_HEAD = re.compile(r"""(?<![\w$])(?:\$|jQuery)\.(?P<jq>ajax|post)\s*\(|(?<![\w$.])(?P<fetch>fetch)\s*\("""
+                       r"""|\)\.(?P<load>load)\s*\(|(?<![\w$.])axios(?:\.(?P<axios>post|request))?\s*\("""
+                       r"""|\.open\s*\(\s*['"](?P<xhr>POST)['"]\s*,""", re.I)
 SEND = re.compile(r"\.send\s*\(")
 SET_HEADER = re.compile(r"""setRequestHeader\s*\(\s*['"]content-type['"]\s*,\s*['"]([^'"]+)['"]""", re.I)
 MAX_CALLS = 200        # POST calls examined per page (bounded time on hostile scripts)
@@ -189,6 +191,11 @@ def _call(kind: str, args: list[str], values: dict, after: str) -> PostCall | No
         if isinstance(first, dict):
             return _make(first.get("url"), first.get("data"), _header(first), style="jquery")
         return _make(first, val(args[1]) if len(args) > 1 else None, None, style="jquery")
+    if kind == "load":  # $("#list").load(url, data, complete): jQuery POSTs when data is an object
+        data = val(args[1]) if len(args) > 1 else None
+        if not isinstance(data, dict) or isinstance(data, jsvalues.FormBody):
+            return None  # a GET (no data, or a string): the page's HTML fetch, not a list API to POST
+        return _make(first, data, None, style="jquery")
     if kind == "fetch":
         method = options.get("method")
         if not isinstance(method, str) or method.upper() != "POST":
@@ -242,8 +249,9 @@ def post_calls(scripts: str, base: str) -> list[PostCall]:
             break
         if values is None:
             values = jsvalues.page_values(scripts)
-        kind = "xhr" if m.group(5) else (m.group(1) or m.group(2) or "axios").lower()
-        if kind == "axios" and (m.group(4) or "").lower() == "post":
+        kind = next((k for k in ("jq", "fetch", "load", "xhr") if m.group(k)), "axios")
+        kind = m.group("jq").lower() if kind == "jq" else kind  # ajax | post
+        if kind == "axios" and (m.group("axios") or "").lower() == "post":
             kind = "axios.post"
         if kind == "xhr":
             inner = jsvalues.span(scripts, m.start() + m.group(0).index("("))
