@@ -121,3 +121,17 @@ def test_csv_export_of_a_search_streams_every_match(ds, archive_path):
         text = get(ds, f"/srch/reports.csv?_search={Q(q)}&_stream=on&_size=max").text
         ids = {line.split(",", 1)[0] for line in text.splitlines()[1:] if line}
         assert ids == expected and len(expected) > 0, q
+
+
+def test_a_search_asked_again_is_answered_from_the_kept_response(ds, monkeypatch):
+    # the response cache is the outermost wrapper: a repeated search is not counted again
+    url = f"/srch/reports?_search={Q('公开')}"
+    first = get(ds, url)
+
+    async def not_again(*args):
+        raise AssertionError("counted again")
+
+    monkeypatch.setattr(search, "count_matches", not_again)
+    again = get(ds, url)
+    assert first.headers["x-nianbao-cache"] == "miss" and again.headers["x-nianbao-cache"] == "hit"
+    assert again.text == first.text
