@@ -5,6 +5,7 @@ first from the index, without counting or faceting every row."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import urllib.parse
@@ -121,3 +122,36 @@ def test_csv_export_of_a_search_streams_every_match(ds, archive_path):
         text = get(ds, f"/srch/reports.csv?_search={Q(q)}&_stream=on&_size=max").text
         ids = {line.split(",", 1)[0] for line in text.splitlines()[1:] if line}
         assert ids == expected and len(expected) > 0, q
+
+
+def test_a_search_asked_again_is_answered_from_the_kept_response(ds, monkeypatch):
+    # the response cache is the outermost wrapper: a repeated search is not counted again
+    url = f"/srch/reports?_search={Q('公开')}"
+    first = get(ds, url)
+
+    async def not_again(*args):
+        raise AssertionError("counted again")
+
+    monkeypatch.setattr(search, "count_matches", not_again)
+    again = get(ds, url)
+    assert first.headers["x-nianbao-cache"] == "miss" and again.headers["x-nianbao-cache"] == "hit"
+    assert again.text == first.text
+
+
+def test_too_many_to_count_in_time_and_a_forged_next(ds, archive_path, monkeypatch):
+    from datasette.database import QueryInterrupted
+
+    async def too_slow(*args):
+        raise QueryInterrupted(None, "count", {})
+
+    monkeypatch.setattr(search, "count_matches", too_slow)
+    expected = like(archive_path, "reports", ("title", "organization"), "人民")
+    pages, seen = walk(ds, f"/srch/reports.json?_search={Q('人民')}&_size=90&_shape=objects")
+    assert seen == [i for _, i in expected]  # listed from the index, newest first, every match once
+    assert f"more than {LIMIT:,} matches (too many to count in time), newest first" in pages[0]["human_description_en"]
+    forged = f"/srch/reports.json?_search={Q('人民')}&_size=5&_next=abc%2Cdef"
+
+    async def go():
+        return await ds.client.get(forged)
+
+    assert asyncio.run(go()).status_code == 400

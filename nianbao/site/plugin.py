@@ -241,7 +241,12 @@ async def _search_query(datasette, table_page, query, scope):
         db = datasette.get_database(route=table_page.group("db"))
     except KeyError:
         return query, scope
-    matches = await search.count_matches(db, table, text)
+    from datasette.database import QueryInterrupted
+
+    try:
+        matches = await search.count_matches(db, table, text)
+    except QueryInterrupted:  # too many to count within the SQL time limit: more than a page counts
+        matches = search.UNCOUNTED
     planned, bounded = search.plan(query, matches)
     if search.is_short(text) or planned is not query:  # else Datasette's own _search, counted and faceted
         planned = [(k, v) for k, v in planned if k not in ("_search", "_like")] + [("_like", text)]

@@ -71,7 +71,9 @@ def clear_caches(datasette) -> None:
         cache.clear()
 
 
-@hookimpl
+# Called last, so its wrapper is the outermost: a kept answer is sent before the site's
+# own wrapper (plugin.py) rewrites or counts anything (a search's count in its index).
+@hookimpl(trylast=True)
 def asgi_wrapper(datasette):
     def wrap(app):
         cache = ResponseCache()

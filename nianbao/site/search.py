@@ -24,10 +24,12 @@ before Datasette reads the arguments), kept in the request's ASGI scope for
 from __future__ import annotations
 
 from datasette.utils import escape_fts, urlsafe_components
+from datasette.utils.asgi import BadRequest
 
 from archive import shortsearch
 
 EXACT_LIMIT = 20_000  # matches a table page still counts and facets (docs/archive.md: "Search")
+UNCOUNTED = -1  # the index could not count the matches within the SQL time limit: treated as many
 SCOPE_KEY = "nianbao.search"
 SEARCH_COLUMNS = {"reports": ("title", "organization"), "sections": ("text",)}
 INDEXES = {"reports": ("reports_fts", "reports_short"), "sections": ("sections_fts", "sections_short")}
@@ -67,7 +69,7 @@ async def count_matches(db, table: str, text: str) -> int | None:
 def plan(query: list[tuple[str, str]], matches: int | None) -> tuple[list[tuple[str, str]], bool]:
     """The page's arguments for a search with `matches` rows, and whether it is listed
     straight from the index (bounded)."""
-    if matches is None or matches <= EXACT_LIMIT:
+    if matches is None or 0 <= matches <= EXACT_LIMIT:
         return query, False
     query = [(k, v) for k, v in query if k not in ("_nocount", "_nofacet") and (k, v) != NEWEST_FIRST]
     bounded = {k for k, _ in query} <= PAGE_ARGS
@@ -99,12 +101,19 @@ def filter_sql(request, datasette, table: str, text: str, table_size: int | None
             # page's own `_next` (rowid first, sort_desc=rowid) and size.
             token = request.args.get("_next")
             if token:
+                before = urlsafe_components(token)[0]
+                if not before.lstrip("-").isdigit():
+                    raise BadRequest(f"_next must start with a row number on this page: {token!r}")
                 tail = " AND rowid < :nianbao_before"
-                params["nianbao_before"] = int(urlsafe_components(token)[0])
+                params["nianbao_before"] = int(before)
             tail += f" ORDER BY rowid DESC LIMIT {_page_size(request, datasette, table_size) + 1}"
     clause = f"rowid in (SELECT rowid FROM [{index}] WHERE [{index}] MATCH {expr}{tail})"
     description = f'contain "{text}"'
-    if matches is not None and matches > EXACT_LIMIT:
+    if matches == UNCOUNTED:
+        description += (f" — 超过 {EXACT_LIMIT:,} 条匹配（未能及时计数），最新在前 · more than {EXACT_LIMIT:,}"
+                        " matches (too many to count in time), newest first" if bounded else
+                        f" — 超过 {EXACT_LIMIT:,} 条匹配 · more than {EXACT_LIMIT:,} matches")
+    elif matches is not None and matches > EXACT_LIMIT:
         if bounded:
             description += (f" — {matches:,} 条匹配，最新在前；超过 {EXACT_LIMIT:,} 条不分面，加筛选条件（省、年度…）"
                             f"可分面 · {matches:,} matches, newest first; over {EXACT_LIMIT:,} matches are not"
