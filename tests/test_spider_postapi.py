@@ -86,6 +86,11 @@ FORM_PLAIN = "application/x-www-form-urlencoded"
     # jQuery's .load POSTs when given an object (its answer is an HTML fragment)
     ('$("#list").load("/xxgk/list.jsp", {col: 5, pageNo: 1}, function () { bind(); });',
      "http://h/xxgk/list.jsp", "col=5&pageNo=1", FORM, ("pageNo",), 1),
+    # arrays of simple values, in JSON and in a jQuery form
+    ('axios.post("/api/l", {types: ["ndbg", 2], page: 1})', "http://h/api/l", '{"types":["ndbg",2],"page":1}',
+     JSON_TYPE, ("page",), 1),
+    ("$.post('/api/l', {types: ['a', 'b'], page: 1})", "http://h/api/l", "types%5B%5D=a&types%5B%5D=b&page=1",
+     FORM, ("page",), 1),
     # what the script computes for the page or offset stands for the first page
     ("function more(page) { $.post('/api/l', {ch: 3, start: (page - 1) * 10, limit: 10}); }",
      "http://h/api/l", "ch=3&start=0&limit=10", FORM, ("start",), 10),
@@ -299,3 +304,11 @@ def test_a_post_answered_with_an_html_fragment_is_read_as_its_entries():
     assert [f.body for f in follows if f.role == "api"] == ["colId=nb&pageNum=2", "colId=nb&pageNum=3"]
     chained = jsonapi.follow_json(f"<ul>{rows}</ul>", request.url, request)  # no count: the next page only
     assert [f.body for f in chained if f.role == "api"] == ["colId=nb&pageNum=2"]
+
+
+def test_repeated_form_fields_survive_paging():
+    (call,) = post_calls("$.post('/api/l', {types: ['a', 'b'], page: 1})", BASE)
+    (nxt,) = _next(_records(range(2)), _request(call.body(), FORM))
+    assert nxt.body == "types%5B%5D=a&types%5B%5D=b&page=2"
+    (nxt,) = _next(_records(range(2)), _request("col=1&col=2&pageNo=1", FORM))
+    assert nxt.body == "col=1&col=2&pageNo=2"

@@ -124,6 +124,8 @@ def object_members(inner: str, values: dict) -> dict:
 def value(expr: str, values: dict):
     """A simple JavaScript value: string, number, boolean, object literal, JSON.stringify
     of one, a name the page assigns, or a `+` concatenation of those."""
+    if expr.startswith("[") and expr.endswith("]"):  # an array of simple values
+        return [value(part, values) for part in split_top(expr[1:-1])]
     if expr.startswith("{") and expr.endswith("}"):
         return object_members(expr[1:-1], values)
     m = re.match(r"^JSON\.stringify\s*\((.*)\)$", expr, re.S)

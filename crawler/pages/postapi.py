@@ -53,7 +53,7 @@ JSON_TYPE = "application/json"
 XRW = ("X-Requested-With", "XMLHttpRequest")
 TEXT = "text/plain;charset=UTF-8"  # what fetch and XHR send a string body as, unless told
 PAGE_FIELD = re.compile(r"^(page|pageNo|page_no|pageNum|page_num|pageNumber|pageIndex|page_index|pageCurrent"
-                        r"|curPage|cur_page|currentPage|current_page|current|nowPage|pn|p|pager\.page)$", re.I)
+                        r"|curPage|cur_page|currentPage|current_page|current|nowPage|pn|p)$", re.I)
 OFFSET_FIELD = re.compile(r"^(start|offset|from|startIndex|start_index|startRecord|startrecord|firstResult|skip)$",
                           re.I)
 SIZE_FIELD = re.compile(r"^(pageSize|page_size|size|limit|rows|length|perPage|per_page|pageRows|count|ps)$", re.I)
@@ -76,15 +76,22 @@ class PostCall:
     def body(self, fields: dict | None = None) -> str:
         return encode(self.fields if fields is None else fields, self.json)
 
-    def at(self, n: int) -> dict:
-        """The body's fields for the n-th page after the one the page declares (n = 0: it)."""
-        return with_page(self.fields, self.page, n * self.step)
-
 
 def encode(fields: dict, as_json: bool) -> str:
     if as_json:  # as JSON.stringify writes it
         return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    return urlencode([(k, jsvalues.form_value(v)) for k, v in fields.items()])
+    pairs = []
+    for k, v in fields.items():  # a list: the key repeated (ids[]=1&ids[]=2)
+        pairs += [(k, jsvalues.form_value(x)) for x in (v if isinstance(v, list) else [v])]
+    return urlencode(pairs)
+
+
+def _form_fields(text: str) -> dict:
+    """A form string's fields, a repeated key's values as a list (encode writes it back)."""
+    out: dict = {}
+    for k, v in parse_qsl(text, keep_blank_values=True):
+        out[k] = [*(out[k] if isinstance(out[k], list) else [out[k]]), v] if k in out else v
+    return out
 
 
 def decode(body: bytes | str) -> dict | None:
@@ -97,7 +104,7 @@ def decode(body: bytes | str) -> dict | None:
         except ValueError:
             return None
         return data if isinstance(data, dict) else None
-    return dict(parse_qsl(text, keep_blank_values=True)) if "=" in text else None
+    return _form_fields(text) if "=" in text else None
 
 
 def page_path(fields: dict) -> tuple[tuple[str, ...], int] | None:
@@ -228,14 +235,15 @@ def _make(url, body, header: str | None, *, style: str) -> PostCall | None:
         as_json = style == "axios" and "form-urlencoded" not in (header or "").lower()
         fields, default = _fields(body), JSON_TYPE if as_json else FORM
     elif isinstance(body, str):  # a form string: "page=1&channel=x"
-        fields, as_json, default = dict(parse_qsl(body, keep_blank_values=True)) if "=" in body else None, False, \
-            string_type
+        fields, as_json, default = _form_fields(body) if "=" in body else None, False, string_type
     elif body is None:  # no body: jQuery still names a form, the others send no Content-Type
         fields, as_json, default = {}, False, FORM if style == "jquery" else ""
     else:
         return None
     if fields is None:
         return None
+    if not as_json:  # jQuery.param writes an array under its key with []: ids[]=1&ids[]=2
+        fields = {f"{k}[]" if isinstance(v, list) and not k.endswith("[]") else k: v for k, v in fields.items()}
     found = page_path(fields)
     path, step = found if found else (None, 1)
     return PostCall(url.strip(), fields, as_json, header or default, path, step, style == "jquery")
