@@ -312,3 +312,13 @@ def test_repeated_form_fields_survive_paging():
     assert nxt.body == "types%5B%5D=a&types%5B%5D=b&page=2"
     (nxt,) = _next(_records(range(2)), _request("col=1&col=2&pageNo=1", FORM))
     assert nxt.body == "col=1&col=2&pageNo=2"
+
+
+def test_each_posted_page_is_a_fetch_log_row_of_its_own():
+    from crawler.extensions.fetchlog import logged_url
+
+    pages = [scrapy.Request("http://h/api/list", method="POST", body=f"ch=1&pageNo={n}") for n in (1, 2)]
+    assert [logged_url(r) for r in pages] == ["http://h/api/list POST ch=1&pageNo=1",
+                                              "http://h/api/list POST ch=1&pageNo=2"]
+    assert logged_url(scrapy.Request("http://h/a.html", meta={"redirect_urls": ["http://h/b.html"]})) == \
+        "http://h/b.html"

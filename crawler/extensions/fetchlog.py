@@ -54,6 +54,19 @@ def describe(request, response=None, failure=None) -> tuple[str, str, int | None
     return outcome, reason, status
 
 
+POST_BODY_CHARS = 300  # of a POST's body in its fetch_log row
+
+
+def logged_url(request) -> str:
+    """What fetch_log keys a fetch by: the URL the crawler asked for (a redirect loop fails
+    at its tenth hop), and for a POST its body too — the pages of a POSTed list or form
+    pager share one URL, and each is a fetch of its own."""
+    url = (request.meta.get("redirect_urls") or [request.url])[0]
+    if request.method == "POST" and request.body:
+        url += " POST " + request.body[:POST_BODY_CHARS].decode("utf-8", "replace")
+    return url
+
+
 class FetchLogExtension:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -84,8 +97,6 @@ class FetchLogExtension:
         if verdict is None or self.db is None or run_id is None:
             return
         outcome, reason, status = verdict
-        # A redirect loop fails at its tenth hop: log the URL the crawler asked for.
-        url = (request.meta.get("redirect_urls") or [request.url])[0]
-        record_fetch(self.db, run_id=run_id, url=url, site=request.meta.get("site"), outcome=outcome,
+        record_fetch(self.db, run_id=run_id, url=logged_url(request), site=request.meta.get("site"), outcome=outcome,
                      reason=reason, attempts=request.meta.get("retry_times", 0) + 1, status=status,
                      at=datetime.now(UTC).isoformat(timespec="seconds"))
