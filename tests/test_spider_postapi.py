@@ -322,3 +322,19 @@ def test_each_posted_page_is_a_fetch_log_row_of_its_own():
                                               "http://h/api/list POST ch=1&pageNo=2"]
     assert logged_url(scrapy.Request("http://h/a.html", meta={"redirect_urls": ["http://h/b.html"]})) == \
         "http://h/b.html"
+
+
+def test_a_post_to_another_site_is_not_sent():
+    from types import SimpleNamespace
+
+    from crawler.spiders.reports import ReportsSpider
+
+    spider = ReportsSpider(province="henan")
+    site = next(iter(spider.sites.values()))
+    home = site.portal.rstrip("/")
+    html = (f"<script>$.post('{home}/api/list', {{pageNo: 1}}); $.post('http://other.example.cn/api/list',"
+            " {pageNo: 1});</script>")
+    follows = jsonapi.follow(HtmlPage(html, home + "/xxgk/"), html)
+    assert [f.url for f in follows] == [f"{home}/api/list", "http://other.example.cn/api/list"]
+    sent = list(spider._follow(follows, SimpleNamespace(meta={}, url=home + "/xxgk/"), site))
+    assert [(r.method, r.url, r.body) for r in sent] == [("POST", f"{home}/api/list", b"pageNo=1")]
