@@ -87,7 +87,8 @@ def follow_json(text: str, url: str, request=None) -> list[Follow]:
     if request is not None and request.method == "POST":  # JSON, or an HTML fragment of entries
         listing = answer_listing(text, url)
         out = static.follow(listing.links(), column=True)
-        return out + (_next_bodies(listing, out, request) or _next_urls(listing, out, request))
+        by_body = _next_bodies(listing, out, request)
+        return out + (by_body if by_body is not None else _next_urls(listing, out, request))
     listing = JsonListing(text, url)
     out = static.follow(listing.links(), column=True)
     if listing.page_count or request is None:
@@ -100,11 +101,12 @@ def _call_headers(request) -> tuple:
     return tuple((k, request.headers[k].decode("latin-1")) for k in CALL_HEADERS if request.headers.get(k))
 
 
-def _next_bodies(listing, follows: list[Follow], request) -> list[Follow]:
+def _next_bodies(listing, follows: list[Follow], request) -> list[Follow] | None:
+    """Pages by the body's page field; None when the body has none (the URL may)."""
     fields = decode(request.body)
     found = page_path(fields) if fields else None
     if not found:
-        return []  # nothing in the body says which page (the URL may)
+        return None
     path, step = found
     as_json, headers = request.body.lstrip().startswith(b"{"), _call_headers(request)
     n = request.meta.get(PAGE_KEY, 0)
