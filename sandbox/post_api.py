@@ -178,7 +178,7 @@ def api(site, request, v: str) -> response.Response | None:
         return _json([{"title": e.title, "link": e.path, "date": e.date} for e in rows])
     page = {"ajax": lambda: _int(fields.get("pageNo"), 1), "post": lambda: _int(fields.get("curPage"), 1),
             "fetch": lambda: _int(fields.get("pageIndex"), 0) + 1,
-            "axios": lambda: _int((fields.get("page") or {}).get("current"), 1),
+            "axios": lambda: _int(fields["page"].get("current") if isinstance(fields.get("page"), dict) else None, 1),
             "fragment": lambda: _int(fields.get("pageNum"), 1)}[v]()
     pages = paginate(entries, size)
     items = pages[page - 1] if 1 <= page <= len(pages) else []
