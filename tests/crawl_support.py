@@ -79,3 +79,25 @@ def archived_cells(db: Path, report_id: str) -> dict:
     """The archived cells of one report, keyed (table, row, column)."""
     return {(t, r, c): v for t, r, c, v in
             q(db, "SELECT table_name, row_key, column_key, value FROM cells WHERE report_id = ?", report_id)}
+
+
+def world_of(sites, seed: int = 7):
+    """A running sandbox of these sites (tests/discovery_world.py), no slow pages."""
+    from sandbox import server, world
+
+    return server.start(seed=seed, world=world.build_world(seed, sites=sites, slow_seconds=0), slow_seconds=0)
+
+
+def crawl_command(sandbox, folder: Path, *settings: str, province: str = "henan") -> tuple[list[str], Path]:
+    """(the `nianbao crawl` command over every site of a running sandbox, its archive)."""
+    import sys
+
+    import yaml
+
+    from sandbox import world
+
+    registry, db = folder / "registry.yml", folder / "archive.db"
+    registry.write_text(yaml.safe_dump({"sites": world.registry_entries(sandbox)}, allow_unicode=True),
+                        encoding="utf-8")
+    return [sys.executable, "-m", "nianbao", "crawl", "--province", province, "--registry", str(registry),
+            "--db", str(db), *FAST, *settings, "--progress", "0"], db

@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from sandbox import server, world
-from tests.crawl_support import FAST, archived_cells, q, record_cells
+from sandbox import world
+from tests.crawl_support import archived_cells, crawl_command, q, record_cells, world_of
 from tests.discovery_world import JS_LISTS, JS_ONLY, SITES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,20 +25,15 @@ CHROMIUM = shutil.which("chromium") or (Path("/usr/bin/chromium").exists() and "
 
 @pytest.fixture(scope="module")
 def sandbox():
-    w = world.build_world(7, sites=SITES, slow_seconds=0)
-    handle = server.start(seed=7, world=w, slow_seconds=0)
+    handle = world_of(SITES)
     yield handle
     handle.stop()
 
 
 @pytest.fixture(scope="module")
 def crawled(sandbox, tmp_path_factory):
-    d = tmp_path_factory.mktemp("discovery")
-    (d / "registry.yml").write_text(yaml.safe_dump({"sites": world.registry_entries(sandbox)}, allow_unicode=True),
-                                    encoding="utf-8")
-    db = d / "archive.db"
-    cmd = [sys.executable, "-m", "nianbao", "crawl", "--province", "henan", "--registry", str(d / "registry.yml"),
-           "--db", str(db), *FAST, "-s", f"NIANBAO_BROWSER={'auto' if CHROMIUM else 'False'}", "--progress", "0"]
+    cmd, db = crawl_command(sandbox, tmp_path_factory.mktemp("discovery"),
+                            "-s", f"NIANBAO_BROWSER={'auto' if CHROMIUM else 'False'}")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
     return db, proc
 

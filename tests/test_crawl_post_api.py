@@ -12,19 +12,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
 
 from nianbao.commands.crawl import default_jobdir
-from sandbox import post_api, server, world
+from sandbox import post_api, world
 from sandbox.cms import paginate
-from tests.crawl_support import FAST, archived_cells, q, record_cells
+from tests.crawl_support import archived_cells, crawl_command, q, record_cells, world_of
 from tests.discovery_world import POST_SITES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,20 +31,14 @@ CHAINED = ("post", "xhr")  # no count in the JSON: pages are asked for until one
 
 @pytest.fixture(scope="module")
 def sandbox():
-    w = world.build_world(7, sites=POST_SITES, slow_seconds=0)
-    handle = server.start(seed=7, world=w, slow_seconds=0)
+    handle = world_of(POST_SITES)
     yield handle
     handle.stop()
 
 
 @pytest.fixture(scope="module")
 def crawled(sandbox, tmp_path_factory):
-    d = tmp_path_factory.mktemp("postapi")
-    (d / "registry.yml").write_text(yaml.safe_dump({"sites": world.registry_entries(sandbox)}, allow_unicode=True),
-                                    encoding="utf-8")
-    db = d / "archive.db"
-    cmd = [sys.executable, "-m", "nianbao", "crawl", "--province", "henan", "--registry", str(d / "registry.yml"),
-           "--db", str(db), *FAST, "-s", "NIANBAO_BROWSER=False", "--progress", "0"]
+    cmd, db = crawl_command(sandbox, tmp_path_factory.mktemp("postapi"), "-s", "NIANBAO_BROWSER=False")
     start = len(sandbox.requests)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
     return db, proc, list(sandbox.requests)[start:]  # what this crawl asked for
@@ -128,13 +120,7 @@ def test_stopped_and_resumed_crawl_posts_every_page_once(sandbox, crawled, tmp_p
     """Ctrl-C part way, then the same command: the JOBDIR's queued POST pages keep their
     bodies, the dupefilter knows the ones sent, so across both runs each page is POSTed
     once and the archive is the same as an uninterrupted crawl's."""
-    registry = tmp_path / "registry.yml"
-    registry.write_text(yaml.safe_dump({"sites": world.registry_entries(sandbox)}, allow_unicode=True),
-                        encoding="utf-8")
-    db = tmp_path / "a.db"
-    cmd = [sys.executable, "-m", "nianbao", "crawl", "--province", "henan", "--registry", str(registry),
-           "--db", str(db), *FAST, "-s", "NIANBAO_BROWSER=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
-           "--progress", "0"]
+    cmd, db = crawl_command(sandbox, tmp_path, "-s", "NIANBAO_BROWSER=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
     sandbox.requests.clear()
     returncode, err = _interrupt_after_posts(cmd, sandbox, 4)
     assert returncode == 1, err[-2000:]

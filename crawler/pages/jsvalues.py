@@ -128,18 +128,13 @@ def value(expr: str, values: dict):
         return [value(part, values) for part in split_top(expr[1:-1])]
     if expr.startswith("{") and expr.endswith("}"):
         return object_members(expr[1:-1], values)
-    m = re.match(r"^JSON\.stringify\s*\((.*)\)$", expr, re.S)
-    if m:
-        inner = value(m.group(1).strip(), values)
-        if not isinstance(inner, dict):
-            raise Unreadable(expr)
-        return JsonBody(inner)
-    m = re.match(r"^(?:new\s+URLSearchParams|(?:Qs|qs|\$)\.(?:stringify|param))\s*\((.*)\)$", expr, re.S)
-    if m:
-        inner = value(m.group(1).strip(), values)
-        if not isinstance(inner, dict):
-            raise Unreadable(expr)
-        return FormBody(inner)
+    for call, body in ENCODERS:  # an object encoded for a request body: JSON or a form
+        m = call.match(expr)
+        if m:
+            inner = value(m.group(1).strip(), values)
+            if not isinstance(inner, dict):
+                raise Unreadable(expr)
+            return body(inner)
     if expr in ("true", "false"):
         return expr == "true"
     if expr == "null":
@@ -183,6 +178,13 @@ class JsonBody(dict):
 
 class FormBody(dict):
     """A URLSearchParams / qs.stringify body: a form."""
+
+
+# Calls that encode an object as a request body, and what the body then is.
+ENCODERS = (
+    (re.compile(r"^JSON\.stringify\s*\((.*)\)$", re.S), JsonBody),
+    (re.compile(r"^(?:new\s+URLSearchParams|(?:Qs|qs|\$)\.(?:stringify|param))\s*\((.*)\)$", re.S), FormBody),
+)
 
 
 class ObjectSource(str):
