@@ -235,8 +235,7 @@ async def _search_query(datasette, table_page, query, scope):
         return query, scope
     table = table_page.group("table")
     if table_page.group("ext") == ".csv":  # an export streams every match: no plan, only the index
-        return ([(k, v) for k, v in query if k not in ("_search", "_like")] + [("_like", text)]
-                if search.is_short(text) else query), scope
+        return (search.as_like(query, text) if search.is_short(text) else query), scope
     try:
         db = datasette.get_database(route=table_page.group("db"))
     except KeyError:
@@ -249,7 +248,7 @@ async def _search_query(datasette, table_page, query, scope):
         matches = search.UNCOUNTED
     planned, bounded = search.plan(query, matches)
     if search.is_short(text) or planned is not query:  # else Datasette's own _search, counted and faceted
-        planned = [(k, v) for k, v in planned if k not in ("_search", "_like")] + [("_like", text)]
+        planned = search.as_like(planned, text)
     state = {"table": table, "text": text, "matches": matches, "bounded": bounded}
     return planned, dict(scope, **{search.SCOPE_KEY: state})
 

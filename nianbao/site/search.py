@@ -49,6 +49,11 @@ def is_short(text: str) -> bool:
     return len(text) < 3
 
 
+def as_like(query: list[tuple[str, str]], text: str) -> list[tuple[str, str]]:
+    """The query with its search as `_like` (answered by filters_from_request from the index)."""
+    return [(k, v) for k, v in query if k not in ("_search", "_like")] + [("_like", text)]
+
+
 def match(table: str, text: str, param: str = ":nianbao_like") -> tuple[str, str, str]:
     """(index, MATCH expression SQL, value bound to `param`) for rows containing `text`."""
     trigram, short = INDEXES[table]
